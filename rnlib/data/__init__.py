@@ -1,0 +1,18 @@
+"""NLVR data: reading the published files, drawing images, synthetic NLVR-format data.
+
+- :mod:`rnlib.data.nlvr`: examples, image layout, loading, group splits, leakage checks.
+- :mod:`rnlib.data.render`: draws an example's image from its ``structured_rep``.
+- :mod:`rnlib.data.synthetic`: the offline default dataset, in NLVR's exact format.
+- :mod:`rnlib.data.download`: fetches the real NLVR JSON files (for users with internet).
+
+Command line: ``python -m rnlib.data render --json PATH --out DIR`` and
+``python -m rnlib.data synth --out DIR --seed S [--groups G]``.
+"""
+
+from .nlvr import (Example, Item, LeakageReport, NLVRFormatError, check_leakage, load_image,
+                   read_examples, read_png, split_by_group, write_examples)
+from .render import BOX_ORDERS, COLORS, SHAPES, SIZES, render, save_png
+
+__all__ = ["Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "load_image",
+           "read_examples", "read_png", "split_by_group", "write_examples",
+           "BOX_ORDERS", "COLORS", "SHAPES", "SIZES", "render", "save_png"]

@@ -1,0 +1,280 @@
+"""Read Cornell NLVR exactly as published: JSON lines, image layout, splits, leakage checks.
+
+One line of an NLVR file is one example: a sentence, a "true"/"false" label, an identifier "n-m"
+(n = sentence group, m = 0..3), the image sub-folder ``directory``, the raters' ``evals`` and the
+``structured_rep`` of the 3 boxes. The hidden Test-U file has no ``directory`` and no ``evals``.
+Each example has 6 images, one per order of its boxes, stored at
+``{root}/{split}/images/{directory}/{split}-{n}-{m}-{k}.png``.
+
+Introduced in notebooks/01_data_and_preprocessing.ipynb.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, NamedTuple, Sequence
+
+import numpy as np
+
+from .render import BOX, COLORS, HEIGHT, SHAPES, SIZES, WIDTH, render
+
+REQUIRED_FIELDS = ("sentence", "label", "identifier", "structured_rep")
+
+
+class NLVRFormatError(ValueError):
+    """An NLVR file, line or image that is not what the format says; the message names where."""
+
+
+class Item(NamedTuple):
+    """One shape inside a box: top-left corner (x_loc, y_loc) in box pixels, type, colour, size."""
+    x_loc: int
+    y_loc: int
+    type: str
+    color: str
+    size: int
+
+    def to_json(self) -> dict:
+        return {"y_loc": self.y_loc, "type": self.type, "color": self.color,
+                "x_loc": self.x_loc, "size": self.size}
+
+
+@dataclass(frozen=True)
+class Example:
+    """One NLVR example: a sentence, its truth value and the scene (3 boxes of items)."""
+    identifier: str
+    group: int  # n: the sentence group; splits must keep a group on one side
+    m: int
+    sentence: str
+    label: bool
+    structured_rep: tuple  # 3 tuples of Item
+    split: str  # "train", "dev", "test", ... (from the file name)
+    directory: str | None = None
+    evals: dict | None = field(default=None, compare=False)
+
+    def image_name(self, k: int) -> str:
+        return f"{self.split}-{self.group}-{self.m}-{k}.png"
+
+    def image_path(self, root, k: int) -> Path:
+        """Path of image k (box order k) in the real layout under ``root`` (the folder holding ``{split}/``)."""
+        return Path(root) / self.split / "images" / (self.directory or "0") / self.image_name(k)
+
+    def image_paths(self, root) -> list[Path]:
+        return [self.image_path(root, k) for k in range(6)]
+
+    def to_json(self) -> dict:
+        """The example as an NLVR JSON object (field order as in the published files)."""
+        d = {"sentence": self.sentence, "label": "true" if self.label else "false",
+             "identifier": self.identifier}
+        if self.directory is not None:
+            d["directory"] = self.directory
+        if self.evals is not None:
+            d["evals"] = self.evals
+        d["structured_rep"] = [[it.to_json() for it in box] for box in self.structured_rep]
+        return d
+
+
+def split_name(path) -> str:
+    """The split an NLVR file belongs to, from its name: ``.../dev.json`` -> ``"dev"``."""
+    return Path(path).stem
+
+
+def _parse_item(raw, where: str) -> Item:
+    if not isinstance(raw, dict):
+        raise NLVRFormatError(f"{where}: expected an object with x_loc, y_loc, type, color, size, got {raw!r}")
+    for key in ("x_loc", "y_loc", "type", "color", "size"):
+        if key not in raw:
+            raise NLVRFormatError(f"{where}: missing field {key!r}")
+    x, y, shape, color, size = raw["x_loc"], raw["y_loc"], raw["type"], raw["color"], raw["size"]
+    if shape not in SHAPES:
+        raise NLVRFormatError(f"{where}: unknown type {shape!r}, expected one of {list(SHAPES)}")
+    if color not in COLORS:
+        raise NLVRFormatError(f"{where}: unknown color {color!r}, expected one of {list(COLORS)}")
+    if size not in SIZES or isinstance(size, bool):
+        raise NLVRFormatError(f"{where}: unknown size {size!r}, expected one of {list(SIZES)}")
+    for name, v in (("x_loc", x), ("y_loc", y)):
+        if not isinstance(v, int) or isinstance(v, bool):
+            raise NLVRFormatError(f"{where}: {name} must be an integer, got {v!r}")
+    if not (0 <= x and x + size <= BOX and 0 <= y and y + size <= BOX):
+        raise NLVRFormatError(f"{where}: item outside its box: x_loc={x}, y_loc={y}, size={size} "
+                              f"must satisfy 0 <= x_loc, y_loc and x_loc+size, y_loc+size <= {BOX}")
+    return Item(x, y, shape, color, size)
+
+
+def parse_example(obj, split: str, where: str) -> Example:
+    """Validate one decoded JSON object and turn it into an :class:`Example`; errors name ``where``."""
+    if not isinstance(obj, dict):
+        raise NLVRFormatError(f"{where}: expected a JSON object, got {type(obj).__name__}")
+    for key in REQUIRED_FIELDS:
+        if key not in obj:
+            raise NLVRFormatError(f"{where}: missing field {key!r}")
+    label = obj["label"]
+    if label not in ("true", "false"):
+        raise NLVRFormatError(f"{where}: field 'label' must be \"true\" or \"false\", got {label!r}")
+    ident = obj["identifier"]
+    parts = ident.split("-") if isinstance(ident, str) else []
+    if len(parts) != 2 or not all(p.isdigit() for p in parts):
+        raise NLVRFormatError(f"{where}: field 'identifier' must look like \"n-m\" (two integers), got {ident!r}")
+    if not isinstance(obj["sentence"], str):
+        raise NLVRFormatError(f"{where}: field 'sentence' must be a string, got {obj['sentence']!r}")
+    rep = obj["structured_rep"]
+    if not isinstance(rep, list) or len(rep) != 3:
+        raise NLVRFormatError(f"{where}: field 'structured_rep' must be a list of 3 boxes")
+    boxes = []
+    for b, box in enumerate(rep):
+        if not isinstance(box, list) or not 1 <= len(box) <= 8:
+            raise NLVRFormatError(f"{where}: structured_rep[{b}] must be a list of 1-8 items")
+        boxes.append(tuple(_parse_item(it, f"{where}: structured_rep[{b}][{i}]") for i, it in enumerate(box)))
+    directory = obj.get("directory")
+    return Example(identifier=ident, group=int(parts[0]), m=int(parts[1]), sentence=obj["sentence"],
+                   label=label == "true", structured_rep=tuple(boxes), split=split,
+                   directory=None if directory is None else str(directory), evals=obj.get("evals"))
+
+
+def read_examples(path, split: str | None = None) -> list[Example]:
+    """Read an NLVR JSON-lines file (train/dev/test/hidden) into :class:`Example` records.
+
+    Every line is validated; the first bad one raises :class:`NLVRFormatError` naming the file,
+    the line number and what was expected. Blank lines are skipped. ``split`` defaults to the file's
+    stem (``dev.json`` -> ``"dev"``), which is also the prefix of the image file names.
+    """
+    path = Path(path)
+    split = split or split_name(path)
+    examples = []
+    with open(path, encoding="utf-8") as f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = f"{path}, line {lineno}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise NLVRFormatError(f"{where}: malformed JSON ({e.msg} at column {e.colno})") from None
+            examples.append(parse_example(obj, split, where))
+    return examples
+
+
+def write_examples(examples: Iterable[Example], path) -> Path:
+    """Write examples as NLVR JSON lines (the inverse of :func:`read_examples`)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        for ex in examples:
+            f.write(json.dumps(ex.to_json(), separators=(",", ":")) + "\n")
+    return path
+
+
+def read_png(path) -> np.ndarray:
+    """Read an NLVR PNG as (100, 400, 3) uint8 RGB; a corrupt or wrongly sized file raises NLVRFormatError."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            im.load()
+            size = im.size
+            rgb = np.asarray(im.convert("RGB"))
+    except (UnidentifiedImageError, OSError, SyntaxError) as e:
+        raise NLVRFormatError(f"{path}: not a readable PNG image ({e})") from None
+    if size != (WIDTH, HEIGHT):
+        raise NLVRFormatError(f"{path}: image is {size[0]}x{size[1]} px, expected {WIDTH}x{HEIGHT}")
+    return rgb
+
+
+def load_image(example: Example, k: int, root=None, allow_render: bool = True) -> np.ndarray:
+    """Image k of ``example``: the real PNG under ``root`` when it exists, else rendered from
+    ``structured_rep`` (unless ``allow_render=False``, which makes a missing file an error)."""
+    if root is not None:
+        path = example.image_path(root, k)
+        if path.exists():
+            return read_png(path)
+        if not allow_render:
+            raise FileNotFoundError(f"{path}: image file missing for example {example.identifier} "
+                                    f"(box order {k}) and rendering is disabled")
+    elif not allow_render:
+        raise ValueError("load_image: allow_render=False needs a root folder to read PNGs from")
+    return render(example.structured_rep, k)
+
+
+# ---------------------------------------------------------------------------------------------
+# Splits and leakage
+
+
+def split_by_group(examples: Sequence[Example], fractions: Sequence[float] = (0.9, 0.1), seed: int = 0):
+    """Split examples into len(fractions) lists so that every sentence group n lies on one side.
+
+    Groups are shuffled with ``seed`` and cut by the cumulative fractions of groups.
+    """
+    if abs(sum(fractions) - 1) > 1e-9:
+        raise ValueError(f"fractions must sum to 1, got {fractions}")
+    groups = sorted({ex.group for ex in examples})
+    random.Random(seed).shuffle(groups)
+    bounds = np.round(np.cumsum(fractions) * len(groups)).astype(int)
+    side = {}
+    start = 0
+    for i, end in enumerate(bounds):
+        for g in groups[start:end]:
+            side[g] = i
+        start = end
+    parts = [[] for _ in fractions]
+    for ex in examples:
+        parts[side[ex.group]].append(ex)
+    return parts
+
+
+@dataclass
+class LeakageReport:
+    """What two datasets share: sentence groups, sentence texts and whole examples (scene+sentence)."""
+    groups: set
+    sentences: set
+    examples: set
+
+    @property
+    def clean(self) -> bool:
+        return not (self.groups or self.sentences or self.examples)
+
+    def __str__(self) -> str:
+        if self.clean:
+            return "no leakage: no sentence group, sentence or example appears on both sides"
+        show = lambda s: ", ".join(repr(x) for x in sorted(s)[:3]) + (" ..." if len(s) > 3 else "")
+        return (f"LEAKAGE: {len(self.groups)} sentence groups ({show(self.groups)}), "
+                f"{len(self.sentences)} sentences ({show(self.sentences)}), "
+                f"{len(self.examples)} examples ({show(self.examples)}) appear on both sides")
+
+
+def _normalize(sentence: str) -> str:
+    return " ".join(sentence.lower().replace(".", " ").split())
+
+
+def _scene_key(ex: Example) -> str:
+    # A scene up to box order: the 6 images of one example are the same scene.
+    boxes = sorted(json.dumps([list(it) for it in box]) for box in ex.structured_rep)
+    return _normalize(ex.sentence) + "|" + "|".join(boxes)
+
+
+def check_leakage(a: Iterable[Example], b: Iterable[Example]) -> LeakageReport:
+    """Report every sentence group, sentence text (case/punctuation-insensitive) and example
+    (same sentence and same scene, whatever the box order) found in both ``a`` and ``b``.
+
+    Groups are compared by (split, n) only when both sides come from the same file, i.e. the
+    identifiers of different NLVR splits are not confused: dev group 12 and train group 12 differ.
+    """
+    a, b = list(a), list(b)
+    ga = {(e.split, e.group) for e in a}
+    gb = {(e.split, e.group) for e in b}
+    sa = {_normalize(e.sentence) for e in a}
+    sb = {_normalize(e.sentence) for e in b}
+    xa = {_scene_key(e): e.identifier for e in a}
+    xb = {_scene_key(e) for e in b}
+    return LeakageReport(groups={f"{s}-{g}" for s, g in ga & gb}, sentences=sa & sb,
+                         examples={xa[k] for k in xa.keys() & xb})
+
+
+def group_counts(examples: Iterable[Example]) -> dict:
+    """Number of examples per sentence group."""
+    counts = defaultdict(int)
+    for e in examples:
+        counts[e.group] += 1
+    return dict(counts)
