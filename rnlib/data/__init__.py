@@ -9,10 +9,18 @@ Command line: ``python -m rnlib.data render --json PATH --out DIR`` and
 ``python -m rnlib.data synth --out DIR --seed S [--groups G]``.
 """
 
+import os
+from pathlib import Path
+
+#: Where generated and downloaded data go: ``data/`` of the checkout, or ``$RNLIB_DATA_DIR``.
+DATA_DIR = Path(os.environ.get("RNLIB_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
+#: The real NLVR files shipped beside the checkout for tests and experiments (may be absent).
+SHARED_NLVR = Path(__file__).resolve().parents[3] / "shared" / "nlvr"
+
 from .nlvr import (Example, Item, LeakageReport, NLVRFormatError, check_leakage, load_image,
                    read_examples, read_png, split_by_group, write_examples)
 from .render import BOX_ORDERS, COLORS, SHAPES, SIZES, render, save_png
 
-__all__ = ["Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "load_image",
+__all__ = ["DATA_DIR", "SHARED_NLVR", "Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "load_image",
            "read_examples", "read_png", "split_by_group", "write_examples",
            "BOX_ORDERS", "COLORS", "SHAPES", "SIZES", "render", "save_png"]
