@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -245,7 +246,7 @@ class LeakageReport:
 
 
 def _normalize(sentence: str) -> str:
-    return " ".join(sentence.lower().replace(".", " ").split())
+    return " ".join(re.sub(r"[^\w\s]", " ", sentence.lower()).split())
 
 
 def _scene_key(ex: Example) -> str:

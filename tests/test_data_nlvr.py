@@ -1,0 +1,151 @@
+import json
+import re
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from rnlib.data import (Example, NLVRFormatError, check_leakage, load_image, read_examples, read_png,
+                        render, split_by_group, write_examples)
+from conftest import example_json, write_jsonl
+
+
+@pytest.mark.parametrize("name,count,groups", [("dev.json", 989, 267), ("test.json", 990, 266)])
+def test_reads_every_real_example(shared_nlvr, name, count, groups):
+    examples = read_examples(shared_nlvr / name)
+    assert len(examples) == count
+    assert len({e.group for e in examples}) == groups
+    lines = [json.loads(line) for line in (shared_nlvr / name).read_text().splitlines()]
+    for ex, raw in zip(examples, lines):
+        assert ex.identifier == raw["identifier"] and ex.sentence == raw["sentence"]
+        assert ex.label == (raw["label"] == "true") and ex.directory == raw["directory"]
+        assert ex.evals == raw["evals"] and len(ex.structured_rep) == 3
+        assert ex.to_json() == raw  # nothing dropped, nothing invented
+
+
+def test_label_counts_match_the_published_figures(shared_nlvr):
+    dev = read_examples(shared_nlvr / "dev.json")
+    assert sum(e.label for e in dev) == 547  # README: 547 true / 442 false
+
+
+def test_write_then_read_round_trips(shared_nlvr, tmp_path):
+    dev = read_examples(shared_nlvr / "dev.json")[:50]
+    path = write_examples(dev, tmp_path / "dev" / "dev.json")
+    assert read_examples(path) == dev
+
+
+def test_hidden_split_without_directory_and_evals(tmp_path):
+    obj = example_json("12-3")
+    del obj["directory"], obj["evals"]
+    [ex] = read_examples(write_jsonl(tmp_path / "hidden.json", [obj]))
+    assert ex.directory is None and ex.evals is None and ex.split == "hidden"
+    assert ex.image_path(tmp_path, 5) == tmp_path / "hidden" / "images" / "0" / "hidden-12-3-5.png"
+
+
+def test_real_image_layout(shared_nlvr):
+    ex = next(e for e in read_examples(shared_nlvr / "dev.json") if e.identifier == "1373-0")
+    paths = ex.image_paths("/data/nlvr")
+    assert [p.as_posix() for p in paths[:2]] == ["/data/nlvr/dev/images/" + ex.directory + "/dev-1373-0-0.png",
+                                                 "/data/nlvr/dev/images/" + ex.directory + "/dev-1373-0-1.png"]
+    assert ex.group == 1373 and ex.m == 0
+
+
+def _layout_with_real_pngs(shared, tmp_path):
+    """A folder in the real layout holding the shared PNGs of example 1373-0 (linked, not copied into the repo)."""
+    ex = next(e for e in read_examples(shared / "dev.json") if e.identifier == "1373-0")
+    for k in range(6):
+        dest = ex.image_path(tmp_path, k)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.symlink_to(shared / "images" / ex.image_name(k))
+    return ex
+
+
+def test_loader_uses_real_png_when_present_and_renders_otherwise(shared_nlvr, tmp_path):
+    ex = _layout_with_real_pngs(shared_nlvr, tmp_path)
+    real = load_image(ex, 2, root=tmp_path)
+    np.testing.assert_array_equal(real, read_png(shared_nlvr / "images" / "dev-1373-0-2.png"))
+    assert not np.array_equal(real, render(ex.structured_rep, 2))  # real one is antialiased
+    ex.image_path(tmp_path, 2).unlink()
+    np.testing.assert_array_equal(load_image(ex, 2, root=tmp_path), render(ex.structured_rep, 2))
+    np.testing.assert_array_equal(load_image(ex, 4), render(ex.structured_rep, 4))
+
+
+def test_missing_image_with_rendering_disabled_names_the_file(shared_nlvr, tmp_path):
+    ex = read_examples(shared_nlvr / "dev.json")[0]
+    with pytest.raises(FileNotFoundError, match=re.escape(ex.image_name(3)) + ".*rendering is disabled"):
+        load_image(ex, 3, root=tmp_path, allow_render=False)
+
+
+def test_corrupt_png(tmp_path):
+    bad = tmp_path / "dev-1-0-0.png"
+    bad.write_bytes(b"\x89PNG\r\n\x1a\n not really a png")
+    with pytest.raises(NLVRFormatError, match=re.escape(str(bad)) + ": not a readable PNG"):
+        read_png(bad)
+
+
+def test_wrongly_sized_png(tmp_path):
+    small = tmp_path / "dev-1-0-0.png"
+    Image.new("RGB", (200, 50)).save(small)
+    with pytest.raises(NLVRFormatError, match=re.escape(str(small)) + ": image is 200x50 px, expected 400x100"):
+        read_png(small)
+
+
+BAD_LINES = [
+    ('{"sentence": "x", "label": "true",', r"line 2: malformed JSON"),
+    (dict(example_json(), label="yes"), r"line 2: field 'label' must be \"true\" or \"false\", got 'yes'"),
+    ({k: v for k, v in example_json().items() if k != "sentence"}, r"line 2: missing field 'sentence'"),
+    ({k: v for k, v in example_json().items() if k != "structured_rep"}, r"line 2: missing field 'structured_rep'"),
+    (example_json(identifier="seven"), r"line 2: field 'identifier' must look like"),
+    (example_json(boxes=[[dict(x_loc=1, y_loc=1, type="square", color="Red", size=10)], [], []]),
+     r"line 2: structured_rep\[0\]\[0\]: unknown color 'Red'"),
+    (example_json(boxes=[[dict(x_loc=1, y_loc=1, type="star", color="Black", size=10)]] * 3),
+     r"line 2: structured_rep\[0\]\[0\]: unknown type 'star'"),
+    (example_json(boxes=[[dict(x_loc=1, y_loc=1, type="circle", color="Black", size=15)]] * 3),
+     r"line 2: structured_rep\[0\]\[0\]: unknown size 15"),
+    (example_json(boxes=[[dict(x_loc=90, y_loc=1, type="circle", color="Black", size=20)]] * 3),
+     r"line 2: structured_rep\[0\]\[0\]: item outside its box: x_loc=90, y_loc=1, size=20"),
+    (example_json(boxes=[[dict(x_loc=1, y_loc=1, type="circle", color="Black")]] * 3),
+     r"line 2: structured_rep\[0\]\[0\]: missing field 'size'"),
+    (example_json(boxes=[[dict(x_loc=1, y_loc=1, type="circle", color="Black", size=10)]] * 2),
+     r"line 2: field 'structured_rep' must be a list of 3 boxes"),
+]
+
+
+@pytest.mark.parametrize("line,message", BAD_LINES)
+def test_bad_input_names_file_line_and_expectation(tmp_path, line, message):
+    path = write_jsonl(tmp_path / "dev.json", [example_json("1-0"), line])
+    with pytest.raises(NLVRFormatError, match=re.escape(str(path)) + ", " + message):
+        read_examples(path)
+
+
+def test_split_by_group_keeps_each_sentence_group_on_one_side(shared_nlvr):
+    dev = read_examples(shared_nlvr / "dev.json")
+    train, val = split_by_group(dev, (0.8, 0.2), seed=1)
+    assert len(train) + len(val) == len(dev)
+    assert not {e.group for e in train} & {e.group for e in val}
+    assert check_leakage(train, val).groups == set()
+    assert split_by_group(dev, (0.8, 0.2), seed=1) == [train, val]  # deterministic
+    assert 0.15 < len(val) / len(dev) < 0.25
+
+
+def test_leakage_check_flags_a_naive_random_split(shared_nlvr):
+    """Splitting the 6 images of every example at random puts the same example on both sides."""
+    dev = read_examples(shared_nlvr / "dev.json")
+    images = [(e, k) for e in dev for k in range(6)]
+    rng = np.random.default_rng(0)
+    side = rng.random(len(images)) < 0.8
+    train = [e for (e, _), s in zip(images, side) if s]
+    val = [e for (e, _), s in zip(images, side) if not s]
+    report = check_leakage(train, val)
+    assert not report.clean
+    assert len(report.examples) > 0.5 * len(dev) and len(report.groups) > 0.5 * len({e.group for e in dev})
+    assert "LEAKAGE" in str(report)
+
+
+def test_leakage_check_sees_a_permuted_scene_and_a_reworded_case(shared_nlvr):
+    ex = read_examples(shared_nlvr / "dev.json")[0]
+    permuted = Example(identifier="99999-0", group=99999, m=0, sentence=ex.sentence.upper() + ".",
+                       label=ex.label, structured_rep=ex.structured_rep[::-1], split="train")
+    report = check_leakage([ex], [permuted])
+    assert report.groups == set()
+    assert report.sentences and report.examples == {ex.identifier}
