@@ -14,8 +14,9 @@ from pathlib import Path
 
 #: Where generated and downloaded data go: ``data/`` of the checkout, or ``$RNLIB_DATA_DIR``.
 DATA_DIR = Path(os.environ.get("RNLIB_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
-#: The real NLVR files shipped beside the checkout for tests and experiments (may be absent).
-SHARED_NLVR = Path(__file__).resolve().parents[3] / "shared" / "nlvr"
+#: The real NLVR files beside the checkout (``../shared/nlvr``) for tests and experiments, or
+#: ``$RNLIB_SHARED_NLVR``; may be absent (tests then skip).
+SHARED_NLVR = Path(os.environ.get("RNLIB_SHARED_NLVR", Path(__file__).resolve().parents[3] / "shared" / "nlvr"))
 
 from .nlvr import (Example, Item, LeakageReport, NLVRFormatError, check_leakage, load_image,
                    read_examples, read_png, split_by_group, write_examples)
