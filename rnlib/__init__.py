@@ -3,6 +3,13 @@
 Modules, in the order data flows through them (a lower layer never imports a higher one):
 
 - ``rnlib.data``: NLVR files (real and synthetic), the image renderer, splits and leakage checks.
+- ``rnlib.text``, ``rnlib.embeddings``, ``rnlib.images``: sentences to token ids, GloVe vectors,
+  resized uint8 images and their normalization; ``rnlib.pipeline``: NLVR as tf.data datasets.
+- ``rnlib.encoders``: CNN feature-map cells as objects, coordinates, the question encoder;
+  ``rnlib.relation``: the ``RelationNetwork`` layer; ``rnlib.loop_graph``: the seed's per-pair
+  loop graph, for comparison; ``rnlib.models``: NLVR model builders; ``rnlib.graph``: model drawings.
+- ``rnlib.training``: resumable training, history and learning curves, per-group accuracy.
+- ``rnlib.sort_of_clevr``: the paper's Sort-of-CLEVR benchmark (data, models, command line).
 - ``rnlib.runner``: executes the notebooks (full parameters in place, or QUICK mode into build/).
 
 ``python3 -m rnlib series`` and ``python3 -m rnlib test`` are the two quick-start commands of README.md.

@@ -1,0 +1,213 @@
+"""Encoders: a CNN that turns an image into a set of objects, and an LSTM that embeds the sentence.
+
+A Relation Network reasons about *objects*, but an NLVR image is just pixels. The trick of
+Santoro et al. (2017) is to let a small CNN decide what an object is: after a few convolutions
+and poolings the image has become an ``h x w`` grid of ``c``-channel feature vectors, and each
+cell of that grid is one object, a description of what the network saw in that part of the
+image. Reshaping the map ``(batch, h, w, c)`` to ``(batch, h * w, c)`` gives the set of objects
+the relation module pairs up. Cell (row, col) becomes object ``row * w + col`` (row-major).
+
+Two CNN configurations (:data:`CNN_CONFIGS`):
+
+- ``"seed"`` (the Keras NLVR tutorial this course starts from, slimmed): 4 blocks of
+  3x3 conv (stride 1, "same" padding) + BatchNorm + ReLU with 16, 16, 16, 32 filters, and
+  max-pooling of 4, 3 and 2 (pool size = stride, "valid") after the first three blocks.
+  On a 50x200 NLVR image: 50x200 -> pool 4 -> 12x50 -> pool 3 -> 4x16 -> pool 2 -> 2x8, so the
+  last block gives a **2x8x32 map: 16 objects of 32 features**
+  (floor division: 50 // 4 = 12, 12 // 3 = 4, 4 // 2 = 2; 200 // 4 = 50, 50 // 3 = 16, 16 // 2 = 8).
+- ``"paper"`` (the paper's CLEVR-from-pixels CNN): 4 conv layers of 24 3x3 filters with stride 2
+  ("same" padding), each followed by BatchNorm and ReLU, no pooling. On 75x75 inputs
+  (Sort-of-CLEVR): 75 -> 38 -> 19 -> 10 -> 5, a 5x5x24 map, 25 objects. On a 50x200 NLVR image
+  it gives 4x13 = 52 objects (2704 ordered pairs: much more work for the relation module).
+
+The objects know *what* they contain but not *where* they are, and many NLVR sentences are about
+positions ("at the top", "touching the edge"). :class:`CoordinateTagging` appends each cell's
+(row, col), scaled to [-1, 1], to its feature vector, as the paper does.
+
+The question side is a word embedding (optionally initialised from a pre-trained matrix such as
+GloVe) followed by a bidirectional LSTM whose final states form the ``question_embedding``.
+Token id 0 is padding: the embedding's ``mask_zero=True`` makes the LSTM skip it.
+
+Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers, ops
+
+__all__ = ["CNN_CONFIGS", "CoordinateTagging", "cnn_config", "feature_map_shape", "cnn_feature_map",
+           "cnn_objects", "build_cnn_encoder", "question_embedding", "build_question_encoder"]
+
+#: The two CNN configurations (see the module docstring). ``pool_sizes[k]`` is the max-pooling
+#: size (and stride) after block k, or None for no pooling.
+CNN_CONFIGS = {
+    "seed": {"filters": (16, 16, 16, 32), "kernel_size": 3, "strides": 1, "pool_sizes": (4, 3, 2, None)},
+    "paper": {"filters": (24, 24, 24, 24), "kernel_size": 3, "strides": 2, "pool_sizes": (None,) * 4},
+}
+
+
+def cnn_config(cnn="seed", **overrides) -> dict:
+    """A CNN configuration: a name of :data:`CNN_CONFIGS` or a dict, with any key overridden.
+
+    Keys: ``filters`` (one number per block), ``kernel_size``, ``strides`` (of the convolutions),
+    ``pool_sizes`` (one per block, None = no pooling).
+
+    Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+    """
+    if isinstance(cnn, str):
+        if cnn not in CNN_CONFIGS:
+            raise ValueError(f"unknown CNN configuration {cnn!r}; choose one of {sorted(CNN_CONFIGS)} "
+                             "or pass a dict with filters, kernel_size, strides, pool_sizes.")
+        config = dict(CNN_CONFIGS[cnn])
+    else:
+        config = dict(CNN_CONFIGS["seed"], **dict(cnn))
+    config.update({k: v for k, v in overrides.items() if v is not None})
+    unknown = set(config) - set(CNN_CONFIGS["seed"])
+    if unknown:
+        raise ValueError(f"unknown CNN setting(s) {sorted(unknown)}; known: {sorted(CNN_CONFIGS['seed'])}.")
+    config["filters"] = tuple(int(f) for f in config["filters"])
+    pools = config["pool_sizes"]
+    pools = tuple(pools) if pools is not None else (None,) * len(config["filters"])
+    if len(pools) != len(config["filters"]):
+        raise ValueError(f"pool_sizes needs one entry per block ({len(config['filters'])}); got {pools}.")
+    config["pool_sizes"] = pools
+    return config
+
+
+def feature_map_shape(image_shape=(50, 200, 3), cnn="seed", coordinates=False, **overrides):
+    """The (h, w, c) of the CNN's feature map for an image shape, computed without building anything.
+
+    >>> feature_map_shape((50, 200, 3))
+    (2, 8, 32)
+    >>> feature_map_shape((75, 75, 3), "paper")
+    (5, 5, 24)
+
+    Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+    """
+    config = cnn_config(cnn, **overrides)
+    h, w = image_shape[0], image_shape[1]
+    s = config["strides"]
+    for pool in config["pool_sizes"]:
+        h, w = -(-h // s), -(-w // s)  # "same" padding: ceil(size / stride)
+        if pool:
+            h, w = h // pool, w // pool  # "valid" pooling with stride = pool size
+    return h, w, config["filters"][-1] + (2 if coordinates else 0)
+
+
+@keras.saving.register_keras_serializable(package="rnlib")
+class CoordinateTagging(layers.Layer):
+    """Append each cell's (row, col) coordinates, scaled to [-1, 1], to a feature map.
+
+    ``(batch, h, w, c) -> (batch, h, w, c + 2)``: channel ``c`` is the row coordinate
+    (-1 at the top, +1 at the bottom), channel ``c + 1`` the column (-1 left, +1 right); a
+    single row or column gets 0. Works for any h and w, also unknown until the graph runs.
+
+    Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+    """
+
+    def call(self, feature_map):
+        x = ops.convert_to_tensor(feature_map)
+        batch, h, w = ops.shape(x)[0], ops.shape(x)[1], ops.shape(x)[2]
+        rows = _scaled_positions(h, x.dtype)
+        cols = _scaled_positions(w, x.dtype)
+        rows = ops.broadcast_to(ops.reshape(rows, (1, -1, 1, 1)), (batch, h, w, 1))
+        cols = ops.broadcast_to(ops.reshape(cols, (1, 1, -1, 1)), (batch, h, w, 1))
+        return ops.concatenate([x, rows, cols], axis=-1)
+
+    def compute_output_shape(self, input_shape):
+        channels = None if input_shape[-1] is None else input_shape[-1] + 2
+        return tuple(input_shape[:-1]) + (channels,)
+
+
+def _scaled_positions(size, dtype):
+    """0 .. size-1 mapped linearly onto [-1, 1] (0 when size is 1)."""
+    r = ops.cast(ops.arange(size), dtype)
+    last = ops.cast(size, dtype) - 1.0
+    return (2.0 * r - last) / ops.maximum(last, 1.0)
+
+
+def cnn_feature_map(images, cnn="seed", name="cnn", **overrides):
+    """Apply the CNN to an image tensor: (batch, H, W, 3) -> feature map (batch, h, w, c).
+
+    Blocks are Conv2D -> BatchNormalization -> ReLU [-> MaxPooling2D], named
+    ``{name}_conv_{k}``, ``{name}_bn_{k}``, ``{name}_relu_{k}``, ``{name}_pool_{k}`` (k from 1).
+    ``cnn`` and ``overrides`` as in :func:`cnn_config`.
+
+    Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+    """
+    config = cnn_config(cnn, **overrides)
+    x = images
+    for k, (filters, pool) in enumerate(zip(config["filters"], config["pool_sizes"]), start=1):
+        x = layers.Conv2D(filters, config["kernel_size"], strides=config["strides"], padding="same",
+                          name=f"{name}_conv_{k}")(x)
+        x = layers.BatchNormalization(name=f"{name}_bn_{k}")(x)
+        x = layers.ReLU(name=f"{name}_relu_{k}")(x)
+        if pool:
+            x = layers.MaxPooling2D(pool, strides=pool, name=f"{name}_pool_{k}")(x)
+    return x
+
+
+def cnn_objects(images, cnn="seed", coordinates=False, name="cnn", **overrides):
+    """Image tensor -> objects (batch, h * w, c [+ 2]): the CNN's feature-map cells as a set.
+
+    Object ``row * w + col`` is cell (row, col). With ``coordinates=True`` each object ends with
+    its (row, col) scaled to [-1, 1] (:class:`CoordinateTagging`). The seed configuration on
+    50x200x3 images gives (batch, 16, 32) (or (batch, 16, 34) with coordinates).
+
+    Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+    """
+    x = cnn_feature_map(images, cnn=cnn, name=name, **overrides)
+    if coordinates:
+        x = CoordinateTagging(name="coordinates")(x)
+    return layers.Reshape((-1, x.shape[-1]), name="objects")(x)
+
+
+def build_cnn_encoder(image_shape=(50, 200, 3), cnn="seed", coordinates=False, name="cnn_encoder",
+                      **overrides) -> keras.Model:
+    """A stand-alone model ``image -> objects`` (see :func:`cnn_objects`).
+
+    Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+    """
+    images = keras.Input(shape=tuple(image_shape), name="image")
+    return keras.Model(images, cnn_objects(images, cnn=cnn, coordinates=coordinates, **overrides), name=name)
+
+
+def question_embedding(tokens, vocab_size, embedding_dim=50, lstm_units=64, embedding_matrix=None,
+                       trainable_embeddings=True, bidirectional=True):
+    """Token ids (batch, T) -> question embedding (batch, 2 * lstm_units) (or lstm_units).
+
+    ``Embedding(vocab_size, embedding_dim, mask_zero=True)`` (layer ``word_embedding``), then
+    ``Bidirectional(LSTM(lstm_units))`` (layer ``question_embedding``), whose forward and backward
+    final states are concatenated. Id 0 is padding and is masked: the LSTM's result does not
+    depend on how many pads follow the sentence. ``embedding_matrix`` (vocab_size, embedding_dim),
+    e.g. GloVe vectors, initialises the embedding; ``trainable_embeddings=False`` freezes it.
+
+    Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+    """
+    weights = None
+    if embedding_matrix is not None:
+        weights = np.asarray(embedding_matrix, dtype="float32")
+        if weights.shape != (vocab_size, embedding_dim):
+            raise ValueError(f"embedding_matrix must have shape (vocab_size, embedding_dim) = "
+                             f"({vocab_size}, {embedding_dim}); got {weights.shape}.")
+    x = layers.Embedding(vocab_size, embedding_dim, mask_zero=True, weights=weights,
+                         trainable=bool(trainable_embeddings), name="word_embedding")(tokens)
+    if bidirectional:
+        return layers.Bidirectional(layers.LSTM(lstm_units), name="question_embedding")(x)
+    return layers.LSTM(lstm_units, name="question_embedding")(x)
+
+
+def build_question_encoder(vocab_size, sequence_length=32, embedding_dim=50, lstm_units=64,
+                           embedding_matrix=None, trainable_embeddings=True, bidirectional=True,
+                           name="question_encoder") -> keras.Model:
+    """A stand-alone model ``tokens -> question_embedding`` (see :func:`question_embedding`).
+
+    Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
+    """
+    tokens = keras.Input(shape=(sequence_length,), dtype="int32", name="tokens")
+    q = question_embedding(tokens, vocab_size, embedding_dim=embedding_dim, lstm_units=lstm_units,
+                           embedding_matrix=embedding_matrix, trainable_embeddings=trainable_embeddings,
+                           bidirectional=bidirectional)
+    return keras.Model(tokens, q, name=name)
