@@ -309,3 +309,11 @@ def test_scene_statistics_resemble_real_dev(medium):
            if not (name.startswith(("examples", "sentence groups", "words")) or name.endswith("(mean)"))
            and abs(a - b) > 0.06]
     assert not far, f"synthetic vs real dev differ by more than 0.06: {far}"
+
+
+def test_no_example_is_generated_twice_in_any_split():
+    from rnlib.data.nlvr import example_key
+    data = syn.generate(seed=0, groups=400)
+    keys = [example_key(e.sentence, e.structured_rep) for s in syn.SPLITS for e in data[s]]
+    assert len(keys) == len(set(keys))
+    assert check_leakage(data["train"], data["dev"]).split_safe

@@ -260,10 +260,15 @@ def _normalize(sentence: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", sentence.lower()).split())
 
 
+def example_key(sentence: str, structured_rep) -> str:
+    """What makes two examples the same: the sentence (case and punctuation ignored) and the scene
+    up to box order (the 6 images of one example show one scene)."""
+    boxes = sorted(json.dumps([list(it) for it in box]) for box in structured_rep)
+    return _normalize(sentence) + "|" + "|".join(boxes)
+
+
 def _scene_key(ex: Example) -> str:
-    # A scene up to box order: the 6 images of one example are the same scene.
-    boxes = sorted(json.dumps([list(it) for it in box]) for box in ex.structured_rep)
-    return _normalize(ex.sentence) + "|" + "|".join(boxes)
+    return example_key(ex.sentence, ex.structured_rep)
 
 
 def check_leakage(a: Iterable[Example], b: Iterable[Example]) -> LeakageReport:

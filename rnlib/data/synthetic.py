@@ -55,11 +55,11 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .nlvr import Example, Item, read_examples, write_examples
+from .nlvr import Example, Item, example_key, read_examples, write_examples
 from .render import BOX, COLORS, SHAPES, SIZES, render, save_png
 
 #: Bump when the generator changes what it writes; :func:`default_dataset` then regenerates.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2  # 2: no example (sentence + scene up to box order) is generated twice
 SPLITS = ("train", "dev", "test")
 #: Sentence groups per split. "quick" takes seconds (CI, smoke tests); "default" is about the size
 #: of NLVR's train split (12,410 examples) and is the course's offline dataset.
@@ -1094,6 +1094,7 @@ def generate(seed: int = 0, groups: dict | int | None = None, preset: str = "def
 
     sizes = split_sizes(groups, preset)
     out, n = {}, 0
+    seen = set()  # example_key of every example so far, in all splits: no example twice
     bar = tqdm(total=sum(sizes.values()), desc="sentence groups", disable=not progress)
     for split in SPLITS:
         rng = random.Random(f"rnlib-synthetic-v{GENERATOR_VERSION}/{seed}/{split}")
@@ -1102,7 +1103,14 @@ def generate(seed: int = 0, groups: dict | int | None = None, preset: str = "def
         for _ in range(sizes[split]):
             template = _choose_template(rng)
             n_true = _true_count(rng, balance[template.id])
-            params, sentence, scenes = _make_group(template, n_true, rng)
+            for _ in range(100):
+                params, sentence, scenes = _make_group(template, n_true, rng)
+                keys = {example_key(sentence, scene) for scene, _ in scenes}
+                if len(keys) == 4 and not keys & seen:
+                    break
+            else:
+                raise RuntimeError(f"template {template.id}: 100 groups in a row repeated earlier examples")
+            seen |= keys
             balance[template.id][0] += n_true
             balance[template.id][1] += 4
             for m, (scene, label) in enumerate(scenes):
