@@ -267,9 +267,6 @@ def example_key(sentence: str, structured_rep) -> str:
     return _normalize(sentence) + "|" + "|".join(boxes)
 
 
-def _scene_key(ex: Example) -> str:
-    return example_key(ex.sentence, ex.structured_rep)
-
 
 def check_leakage(a: Iterable[Example], b: Iterable[Example]) -> LeakageReport:
     """Report every sentence group, sentence text (case/punctuation-insensitive) and example
@@ -283,8 +280,8 @@ def check_leakage(a: Iterable[Example], b: Iterable[Example]) -> LeakageReport:
     gb = {(e.split, e.group) for e in b}
     sa = {_normalize(e.sentence) for e in a}
     sb = {_normalize(e.sentence) for e in b}
-    xa = {_scene_key(e): e.identifier for e in a}
-    xb = {_scene_key(e) for e in b}
+    xa = {example_key(e.sentence, e.structured_rep): e.identifier for e in a}
+    xb = {example_key(e.sentence, e.structured_rep) for e in b}
     return LeakageReport(groups={f"{s}-{g}" for s, g in ga & gb}, sentences=sa & sb,
                          examples={xa[k] for k in xa.keys() & xb})
 
