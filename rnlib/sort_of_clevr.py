@@ -81,6 +81,7 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
+import keras
 import numpy as np
 
 __all__ = [
@@ -554,36 +555,85 @@ BATCH_SIZE = 64
 LEARNING_RATE = 2.5e-4
 
 
-def make_dataset(data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False, seed: int = 0):
-    """A ``tf.data`` pipeline of ``({"image", "question"}, answer)`` batches, one example per question.
+def make_dataset(data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False, seed: int = 0,
+                 workers: int = 1) -> "QuestionBatches":
+    """Batches of ``({"image", "question"}, answer)``, one example per question (a :class:`QuestionBatches`).
 
     ``image`` is float32 in [0, 255] (the models rescale), ``question`` the 18-float encoding,
     ``answer`` an int32 index into :data:`ANSWERS`. Examples come image by image (question order
-    within an image) unless ``shuffle``, which reshuffles all questions every epoch (seeded).
+    within an image) unless ``shuffle``: then epoch ``e`` uses the permutation drawn from
+    ``numpy.random.default_rng([seed, e])``, so a resumed run (:func:`rnlib.training.train` calls
+    ``resume_at(epoch, batch)``) finishes an interrupted epoch in exactly its original order.
     Each image is stored once; a batch gathers the images of its questions.
+
+    Plain NumPy batches (a ``keras.utils.PyDataset``) work with every Keras backend: TensorFlow
+    here and on Colab, JAX on the GPU machine that trained the committed weights.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    import tensorflow as tf
+    return QuestionBatches(data, batch_size, shuffle, seed, workers=workers)
 
-    n, q = data["answers"].shape
-    index = np.repeat(np.arange(n, dtype=np.int32), q)
-    questions = data["questions"].reshape(-1, QUESTION_SIZE).astype(np.float32)
-    answers = data["answers"].reshape(-1).astype(np.int32)
-    images = tf.constant(data["images"])
-    ds = tf.data.Dataset.from_tensor_slices((index, questions, answers))
-    if shuffle:
-        ds = ds.shuffle(len(index), seed=seed, reshuffle_each_iteration=True)
 
-    def gather(i, question, answer):
-        return {"image": tf.cast(tf.gather(images, i), tf.float32), "question": question}, answer
+class QuestionBatches(keras.utils.PyDataset):
+    """The batches of :func:`make_dataset`; ``resume_at(epoch, batch)`` gives the same stream from there on.
 
-    ds = ds.batch(batch_size).map(gather, num_parallel_calls=tf.data.AUTOTUNE)
-    return ds.prefetch(tf.data.AUTOTUNE)
+    Epoch ``e`` is served in the permutation drawn from ``default_rng([seed, e])``. In a plain
+    ``fit`` the order moves on at every epoch end; :func:`rnlib.training.train` also calls
+    :meth:`set_epoch` as each epoch begins, so epoch numbers and orders match exactly, also after a
+    resume. A dataset made with ``start_batch`` > 0 is meant to finish that one epoch.
+
+    Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+
+    def __init__(self, data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False, seed: int = 0,
+                 epoch: int = 0, start_batch: int = 0, workers: int = 1):
+        super().__init__(workers=workers, use_multiprocessing=False)
+        n, q = data["answers"].shape
+        self.data = data
+        self.image_index = np.repeat(np.arange(n, dtype=np.int32), q)
+        self.questions = data["questions"].reshape(-1, QUESTION_SIZE).astype(np.float32)
+        self.answers = data["answers"].reshape(-1).astype(np.int32)
+        self.batch_size, self.shuffle, self.seed = int(batch_size), bool(shuffle), int(seed)
+        self.epoch, self.start_batch = int(epoch), int(start_batch)
+        if not 0 <= self.start_batch < self.batches_per_epoch:
+            raise ValueError(f"start_batch must be in [0, {self.batches_per_epoch}); got {start_batch}.")
+        self._order = self._permutation()
+
+    def _permutation(self) -> np.ndarray:
+        if not self.shuffle:
+            return np.arange(len(self.answers))
+        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.answers))
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.answers) // self.batch_size)
+
+    def __len__(self):
+        return self.batches_per_epoch - self.start_batch
+
+    def __getitem__(self, i):
+        if not 0 <= i < len(self):
+            raise IndexError(f"batch {i} out of range: this dataset has {len(self)} batches.")
+        k = (self.start_batch + int(i)) * self.batch_size
+        idx = self._order[k:k + self.batch_size]
+        images = self.data["images"][self.image_index[idx]].astype(np.float32)
+        return {"image": images, "question": self.questions[idx]}, self.answers[idx]
+
+    def on_epoch_end(self):
+        self.set_epoch(self.epoch + 1)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Use epoch ``epoch``'s order from now on (:func:`rnlib.training.train` calls it as each epoch begins)."""
+        if int(epoch) != self.epoch:
+            self.epoch = int(epoch)
+            self._order = self._permutation()
+
+    def resume_at(self, epoch: int, batch: int = 0) -> "QuestionBatches":
+        """The batches of epoch ``epoch`` from batch ``batch`` on, in the order that epoch first had."""
+        return QuestionBatches(self.data, self.batch_size, self.shuffle, self.seed, epoch, batch, self.workers)
 
 
 def _inputs():
-    import keras
 
     image = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
     question = keras.Input((QUESTION_SIZE,), name="question")
@@ -591,7 +641,6 @@ def _inputs():
 
 
 def _compile(model, learning_rate):
-    import keras
 
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
@@ -599,7 +648,7 @@ def _compile(model, learning_rate):
 
 
 def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256, 256), f_units=(256, 256),
-                   dropout: float = 0.5, shortcut: bool = True, compile: bool = True):
+                   dropout: float = 0.5, shortcut: bool = True, reduction: str = "sum", compile: bool = True):
     """The paper's Sort-of-CLEVR Relation Network: CNN -> 25 objects + coordinates -> RN -> answer.
 
     - ``image`` (75, 75, 3) in [0, 255] -> Rescaling(1/255) -> the paper's CNN (4 x [conv 24 3x3
@@ -615,7 +664,6 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    import keras
     from .encoders import cnn_objects
     from .relation import RelationNetwork
 
@@ -623,7 +671,7 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
     x = keras.layers.Rescaling(1 / 255, name="rescale")(image)
     objects = cnn_objects(x, cnn="paper", coordinates=True)
     relation = RelationNetwork(g_units=g_units, f_units=f_units, f_dropout=dropout, shortcut=shortcut,
-                               name="relation_network")(objects, question)
+                               reduction=reduction, name="relation_network")(objects, question)
     answer = keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(relation)
     model = keras.Model({"image": image, "question": question}, answer, name="sort_of_clevr_rn")
     return _compile(model, learning_rate) if compile else model
@@ -639,7 +687,6 @@ def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), 
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    import keras
     from .encoders import cnn_feature_map
 
     image, question = _inputs()
@@ -662,7 +709,6 @@ def load_model(path, compile: bool = False):
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    import keras
     from . import encoders, relation  # noqa: F401  (registers the custom layers)
 
     return keras.models.load_model(path, compile=compile, safe_mode=True)
@@ -713,10 +759,14 @@ def _cmd_train(args) -> int:
     config = {"model": args.model, "data": str(data_dir), "batch_size": args.batch_size,
               "learning_rate": args.lr, "shuffle_seed": args.shuffle_seed, "train_images": args.train_images,
               "test_images": args.test_images}
+    if args.model == "rn":
+        config["reduction"] = args.reduction
     config_path = run_dir / "config.json"
     if config_path.exists():
         old = json.loads(config_path.read_text())
-        if old != config:
+        old.setdefault("reduction", "sum") if args.model == "rn" else None
+        same = {k: v for k, v in old.items() if k != "data"} == {k: v for k, v in config.items() if k != "data"}
+        if not same:
             print(f"[sort_of_clevr] {run_dir} was started with other settings:\n  {old}\n  now: {config}\n"
                   "Use the same arguments to resume, or a new --run-dir.", file=sys.stderr)
             return 2
@@ -732,13 +782,14 @@ def _cmd_train(args) -> int:
     print(f"[sort_of_clevr] {args.model}: {n_train} training questions ({len(train_data['images'])} images), "
           f"{test_data['answers'].size} validation questions, batch {args.batch_size}, "
           f"Adam {args.lr}, {args.epochs} epochs, run dir {run_dir}", flush=True)
-    import keras
     keras.utils.set_random_seed(args.shuffle_seed)
-    model = MODELS[args.model](learning_rate=args.lr)
-    train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed)
+    options = {"reduction": args.reduction} if args.model == "rn" else {}
+    model = MODELS[args.model](learning_rate=args.lr, **options)
+    train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed, workers=args.workers)
     val_ds = make_dataset(test_data, 256)
+    budget = None if args.time_budget is None else 60 * args.time_budget
     history = train(model, train_ds, val_ds, args.epochs, run_dir, save_every_steps=args.save_every_steps,
-                    log_every_steps=args.log_every, batch_size=args.batch_size)
+                    log_every_steps=args.log_every, batch_size=args.batch_size, time_budget_s=budget)
     best = run_dir / "best.keras"
     if best.exists():
         results = evaluate_model(load_model(best), test_data)
@@ -767,15 +818,22 @@ def _cmd_export(args) -> int:
     model = load_model(run_dir / "best.keras")  # compile=False: the optimizer state is left out
     weights = save_model_atomic(model, out / f"{args.name}.keras")
     history = read_history(run_dir / "history.csv")
-    plot_history(history, out / f"{args.name}_curves.png", title=args.name)
-    data = generate(args.images, _split_seed(args.seed, "test"), progress=False)
+    curves = out / f"{args.name}_curves.png"
+    plot_history(history, curves, title=args.name)
     config = json.loads((run_dir / "config.json").read_text()) if (run_dir / "config.json").exists() else {}
-    results = {"weights": str(weights), "config": config, "epochs_done": len(history.get("epoch", [])),
-               "history_last": {k: v[-1] for k, v in history.items()} if history else {},
-               "best_val_accuracy": max(history.get("val_accuracy", [float("nan")])),
-               "evaluation": {"what": f"fresh test set: evaluate --seed {args.seed} --images {args.images}",
-                              "accuracy": evaluate_model(model, data)},
-               "machine": args.machine}
+    val_acc = history.get("val_accuracy", [])
+    best_epoch = int(np.argmax(val_acc)) if val_acc else None
+    results = {"name": args.name, "weights": str(weights), "curves": str(curves), "config": config,
+               "epochs_done": len(history.get("epoch", [])),
+               "best_epoch": best_epoch, "best_val_accuracy": val_acc[best_epoch] if val_acc else None,
+               "seconds_per_epoch": args.seconds_per_epoch, "machine": args.machine}
+    test_npz = Path(args.data) / "test.npz"
+    if test_npz.exists():  # the validation set that picked best.keras (so slightly optimistic)
+        results["validation"] = {"what": f"{test_npz} (picked the best epoch)",
+                                 "accuracy": evaluate_model(model, load_dataset(test_npz))}
+    data = generate(args.images, _split_seed(args.seed, "test"), progress=False)
+    results["fresh_test"] = {"what": f"fresh test set: evaluate --seed {args.seed} --images {args.images}",
+                             "accuracy": evaluate_model(model, data)}
     (out / f"{args.name}_results.json").write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps(results, indent=1))
     return 0
@@ -801,6 +859,11 @@ def main(argv=None) -> int:
     t.add_argument("--batch-size", type=int, default=BATCH_SIZE)
     t.add_argument("--lr", type=float, default=LEARNING_RATE)
     t.add_argument("--shuffle-seed", type=int, default=0)
+    t.add_argument("--reduction", choices=("sum", "mean"), default="sum",
+                   help="RN only: sum g over the 625 pairs (the paper) or average it (sum / 625)")
+    t.add_argument("--time-budget", type=float, default=None,
+                   help="minutes: stop at the epoch end after which one more epoch would not fit; rerun to go on")
+    t.add_argument("--workers", type=int, default=1, help="threads that gather batches")
     t.add_argument("--save-every-steps", type=int, default=1000)
     t.add_argument("--log-every", type=int, default=None, help="progress line every that many batches")
     t.add_argument("--train-images", type=int, default=None, help="use only the first N training images")
@@ -817,6 +880,8 @@ def main(argv=None) -> int:
     x.add_argument("--seed", type=int, default=1)
     x.add_argument("--images", type=int, default=DEFAULT_TEST)
     x.add_argument("--machine", default="CPU", help="what trained it, recorded in the results JSON")
+    x.add_argument("--seconds-per-epoch", type=float, default=None, help="measured training time per epoch")
+    x.add_argument("--data", default=str(_default_data_dir()), help="folder whose test.npz is the validation set")
     args = parser.parse_args(argv)
     return {"generate": _cmd_generate, "train": _cmd_train, "evaluate": _cmd_evaluate,
             "export": _cmd_export}[args.command](args)

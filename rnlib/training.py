@@ -253,18 +253,52 @@ class StepLogger(keras.callbacks.Callback):
 # train
 # ------------------------------------------------------------------------------------------------
 
+class _EpochSetter(keras.callbacks.Callback):
+    """Tells a dataset with ``set_epoch`` which epoch begins, so its order depends on the epoch alone."""
+
+    def __init__(self, dataset):
+        super().__init__()
+        self.dataset = dataset
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.dataset.set_epoch(epoch)
+
+
+class _TimeBudget(keras.callbacks.Callback):
+    """Stops ``fit`` at an epoch end when one more epoch would overrun ``seconds`` (counted from creation)."""
+
+    def __init__(self, seconds):
+        super().__init__()
+        self.seconds, self.t0, self.spent = float(seconds), time.time(), False
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        now = time.time()
+        if now + (now - self._start) > self.t0 + self.seconds:  # one more epoch as long as this one
+            self.spent = True
+            self.model.stop_training = True
+            print(f"[train] time budget of {self.seconds:.0f} s reached after epoch {epoch + 1}: stopping "
+                  "(rerun the same command to go on).", flush=True)
+
+
 def _interactive() -> bool:
     return sys.stdout.isatty() or "ipykernel" in sys.modules
 
 
 def train(model, train_ds, val_ds, epochs: int, run_dir, *, monitor: str = "val_accuracy", mode: str = "max",
           save_every_steps: int | None = None, log_every_steps: int | None = None, batch_size: int | None = None,
-          verbose="auto", callbacks=(), tensorboard: bool = True) -> dict[str, list]:
+          verbose="auto", callbacks=(), tensorboard: bool = True,
+          time_budget_s: float | None = None) -> dict[str, list]:
     """Fit a compiled ``model`` for ``epochs`` epochs in total, resuming from ``run_dir`` if it holds a checkpoint.
 
     Args:
         model: a compiled, built Keras model (the same architecture and optimizer as the run's).
-        train_ds, val_ds: ``tf.data`` datasets of ``(inputs, labels)`` batches (``val_ds`` may be None).
+        train_ds, val_ds: ``tf.data`` datasets or ``keras.utils.PyDataset`` objects of ``(inputs, labels)``
+            batches (``val_ds`` may be None). A ``train_ds`` with a ``resume_at(epoch, batch)`` method
+            (e.g. :class:`rnlib.sort_of_clevr.QuestionBatches`) resumes an interrupted epoch in its
+            original order; a ``tf.data`` dataset finishes it with ``skip(batch)`` (a new shuffle).
         epochs: the total number of epochs of the run, counting those done before a resume.
         run_dir: the run directory (see the module docstring); created if needed.
         monitor, mode: which logged value picks ``best.keras`` (``"val_accuracy"``, ``"max"``).
@@ -274,7 +308,10 @@ def train(model, train_ds, val_ds, epochs: int, run_dir, *, monitor: str = "val_
         batch_size: only used to print samples/s in the progress lines.
         verbose: passed to ``fit``; ``"auto"`` is 1 (progress bar) in a terminal or notebook, else 2.
         callbacks: extra Keras callbacks (run before the checkpointing ones).
-        tensorboard: write TensorBoard logs to ``run_dir/tensorboard`` when the package is installed.
+        tensorboard: write TensorBoard logs to ``run_dir/tensorboard`` when the ``tensorboard`` and
+            ``tensorflow`` packages are installed (Keras's TensorBoard callback writes through TensorFlow).
+        time_budget_s: stop at the first epoch end after which one more epoch (as long as the one
+            just finished) would end more than this many seconds after the call started; rerun to go on.
 
     Rerunning the same call after an interruption continues from the last saved batch; when all
     ``epochs`` are done it returns at once. Returns the full history read back from
@@ -304,14 +341,22 @@ def train(model, train_ds, val_ds, epochs: int, run_dir, *, monitor: str = "val_
         verbose = 1 if _interactive() else 2
     if log_every_steps is None and not _interactive():
         log_every_steps = 200
-    steps = int(train_ds.cardinality()) if hasattr(train_ds, "cardinality") else None
+    resumable = hasattr(train_ds, "resume_at")
+    if hasattr(train_ds, "cardinality"):
+        steps = int(train_ds.cardinality())
+    else:
+        steps = getattr(train_ds, "batches_per_epoch", None) or len(train_ds)
     steps = steps if steps and steps > 0 else None
+    budget = [] if time_budget_s is None else [_TimeBudget(time_budget_s)]
 
-    def callback_list(first_epoch, first_batch):
-        cbs = list(callbacks)
+    def data_callbacks(dataset):
+        return [_EpochSetter(dataset)] if hasattr(dataset, "set_epoch") else []
+
+    def callback_list(first_epoch, first_batch, dataset):
+        cbs = data_callbacks(dataset) + list(callbacks) + budget
         if log_every_steps:
             cbs.append(StepLogger(log_every_steps, steps, batch_size, epochs, first_batch, first_epoch))
-        if tensorboard and importlib.util.find_spec("tensorboard") is not None:
+        if tensorboard and all(importlib.util.find_spec(m) for m in ("tensorboard", "tensorflow")):
             cbs.append(keras.callbacks.TensorBoard(str(run_dir / "tensorboard"), profile_batch=0))
         cbs.append(keras.callbacks.CSVLogger(str(csv_path), append=True))
         checkpoint = ResumableCheckpoint(run_dir, save_every_steps, monitor, mode, best, first_epoch, first_batch)
@@ -319,14 +364,16 @@ def train(model, train_ds, val_ds, epochs: int, run_dir, *, monitor: str = "val_
         return cbs, checkpoint
 
     if start_batch > 0:  # finish the interrupted epoch with the batches it had not seen
-        cbs, checkpoint = callback_list(start_epoch, start_batch)
-        model.fit(train_ds.skip(start_batch), validation_data=val_ds, initial_epoch=start_epoch, shuffle=False,
+        rest = train_ds.resume_at(start_epoch, start_batch) if resumable else train_ds.skip(start_batch)
+        cbs, checkpoint = callback_list(start_epoch, start_batch, rest)
+        model.fit(rest, validation_data=val_ds, initial_epoch=start_epoch, shuffle=False,
                   epochs=start_epoch + 1, callbacks=cbs, verbose=verbose)
         best, start_epoch = checkpoint.best, start_epoch + 1
-    if start_epoch < epochs:
-        cbs, _ = callback_list(start_epoch, 0)
-        model.fit(train_ds, validation_data=val_ds, initial_epoch=start_epoch, epochs=epochs, shuffle=False,
-                  callbacks=cbs, verbose=verbose)
+    if start_epoch < epochs and not (budget and budget[0].spent):
+        data = train_ds.resume_at(start_epoch, 0) if resumable else train_ds
+        cbs, _ = callback_list(start_epoch, 0, data)
+        model.fit(data, validation_data=val_ds,
+                  initial_epoch=start_epoch, epochs=epochs, shuffle=False, callbacks=cbs, verbose=verbose)
     return read_history(csv_path)
 
 

@@ -342,3 +342,60 @@ def test_cli_train_then_evaluate(tmp_path, capsys):
     assert report["questions"] == 60
     assert set(report["accuracy"]) == {"accuracy", "count", *KINDS}
     assert set(report["accuracy"]["ternary"]) >= {"accuracy", "count"}
+
+
+def test_question_batches_align_images_questions_and_answers():
+    data = soc.generate(3, [0, 4], progress=False)
+    ds = soc.make_dataset(data, 8)
+    assert len(ds) == ds.batches_per_epoch == -(-90 // 8)
+    x, y = ds[0]  # unshuffled: the first 8 questions of image 0
+    np.testing.assert_array_equal(x["image"], np.repeat(data["images"][:1], 8, axis=0).astype(np.float32))
+    np.testing.assert_array_equal(x["question"], data["questions"][0, :8])
+    np.testing.assert_array_equal(y, data["answers"][0, :8])
+    x, y = ds[len(ds) - 1]  # the last, short batch: questions 88, 89 (image 2, questions 28, 29)
+    assert y.shape == (2,) and x["image"].shape == (2, 75, 75, 3)
+    np.testing.assert_array_equal(x["question"], data["questions"][2, 28:])
+    with pytest.raises(IndexError):
+        ds[len(ds)]
+
+
+def test_question_batches_shuffle_per_epoch_and_resume_in_the_same_order():
+    data = soc.generate(3, [0, 4], progress=False)
+    ds = soc.make_dataset(data, 8, shuffle=True, seed=3)
+
+    first = np.concatenate([ds[i][0]["question"] for i in range(len(ds))])
+    # every question exactly once per epoch
+    key = lambda q: sorted(map(bytes, q))  # noqa: E731
+    assert key(first) == key(data["questions"].reshape(-1, QUESTION_SIZE))
+    assert not np.array_equal(first, data["questions"].reshape(-1, QUESTION_SIZE))
+    ds.on_epoch_end()  # Keras calls it after each epoch: the next epoch has its own order
+    second = np.concatenate([ds[i][0]["question"] for i in range(len(ds))])
+    assert ds.epoch == 1 and not np.array_equal(first, second) and key(second) == key(first)
+    # resuming at (epoch 1, batch 4) serves exactly the rest of epoch 1, in its original order
+    rest = ds.resume_at(1, 4)
+    assert len(rest) == ds.batches_per_epoch - 4
+    np.testing.assert_array_equal(np.concatenate([rest[i][0]["question"] for i in range(len(rest))]),
+                                  second[4 * 8:])
+    again = soc.make_dataset(data, 8, shuffle=True, seed=3)
+    again.set_epoch(1)
+    np.testing.assert_array_equal(again[0][0]["question"], second[:8])
+    with pytest.raises(ValueError, match="start_batch"):
+        ds.resume_at(0, ds.batches_per_epoch)
+
+
+def test_rn_reduction_option_and_cli_refuses_other_settings(tmp_path, capsys):
+    assert soc.build_rn_model(reduction="mean", compile=False).get_layer("relation_network").reduction == "mean"
+    assert soc.build_rn_model(compile=False).get_layer("relation_network").reduction == "sum"
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1"]) == 0
+    base = ["train", "--model", "rn", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "32", "--reduction", "mean"]
+    assert soc.main(base) == 0
+    assert json.loads((run_dir / "config.json").read_text())["reduction"] == "mean"
+    capsys.readouterr()
+    assert soc.main(base[:-1] + ["sum"]) == 2
+    assert "other settings" in capsys.readouterr().err
+    # the data folder may move (another machine, a GPU box): only the training settings must match
+    moved = tmp_path / "moved"
+    data_dir.rename(moved)
+    assert soc.main(base[:8] + [str(moved)] + base[9:]) == 0

@@ -154,3 +154,84 @@ def test_accuracy_by_group_nested():
     assert r["b"]["z"] == {"accuracy": 0.5, "count": 2} and r["b"]["w"]["accuracy"] == 0.0
     with pytest.raises(ValueError, match="entries"):
         accuracy_by_group([1, 2], [1, 2], ["a"])
+
+
+def _tiny_model():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
+    return model
+
+
+class _Recorded:
+    """A PyDataset with resume_at/set_epoch (like QuestionBatches) that records which batches it served."""
+
+    def __new__(cls, served, epoch=0, start=0, n=6):
+        import keras
+
+        class Batches(keras.utils.PyDataset):
+            def __init__(self):
+                super().__init__()
+                self.epoch, self.start = epoch, start
+                self.x = np.random.default_rng(0).normal(size=(8 * n, 4)).astype("float32")
+
+            def __len__(self):
+                return n - self.start
+
+            def __getitem__(self, i):
+                served.add((self.epoch, self.start + i))
+                b = self.start + i
+                return self.x[8 * b:8 * b + 8], (self.x[8 * b:8 * b + 8, 0] > 0).astype("int32")
+
+            def on_epoch_end(self):
+                self.epoch += 1
+
+            def set_epoch(self, e):
+                self.epoch = e
+
+            def resume_at(self, e, b=0):
+                return _Recorded(served, e, b, n)
+
+        return Batches()
+
+
+def test_train_resumes_a_resumable_dataset_at_the_saved_batch_of_the_saved_epoch(tmp_path):
+    import keras
+    from rnlib.training import train
+
+    class Stop(keras.callbacks.Callback):  # an interruption after batch 3 of epoch 1 (0-based)
+        def on_epoch_begin(self, epoch, logs=None):
+            self.epoch = epoch
+
+        def on_train_batch_end(self, batch, logs=None):
+            if (self.epoch, batch) == (1, 3):
+                raise KeyboardInterrupt
+
+    served = set()
+    with pytest.raises(KeyboardInterrupt):
+        train(_tiny_model(), _Recorded(served), None, 3, tmp_path, save_every_steps=1, verbose=0,
+              log_every_steps=0, callbacks=[Stop()], monitor="loss", mode="min")
+    meta, _ = _checkpoint_meta(tmp_path)
+    assert (meta["epoch"], meta["batch"]) == (1, 3)  # batches 0-2 of epoch 1 saved; batch 3 was not
+    served.clear()
+    history = train(_tiny_model(), _Recorded(served), None, 3, tmp_path, save_every_steps=1, verbose=0,
+                    log_every_steps=0, monitor="loss", mode="min")
+    assert history["epoch"] == [0, 1, 2]
+    assert served == {(1, b) for b in range(3, 6)} | {(2, b) for b in range(6)}
+
+
+def test_time_budget_stops_at_an_epoch_end_and_a_rerun_goes_on(tmp_path, capsys):
+    from rnlib.training import train
+
+    served = set()
+    history = train(_tiny_model(), _Recorded(served), None, 3, tmp_path, verbose=0, log_every_steps=0,
+                    monitor="loss", mode="min", time_budget_s=0)
+    assert history["epoch"] == [0]
+    assert "time budget" in capsys.readouterr().out
+    history = train(_tiny_model(), _Recorded(served), None, 3, tmp_path, verbose=0, log_every_steps=0,
+                    monitor="loss", mode="min")
+    assert history["epoch"] == [0, 1, 2]
