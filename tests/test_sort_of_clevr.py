@@ -9,6 +9,7 @@ The comments next to each expected answer show the arithmetic (squared distances
 """
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -399,3 +400,35 @@ def test_rn_reduction_option_and_cli_refuses_other_settings(tmp_path, capsys):
     moved = tmp_path / "moved"
     data_dir.rename(moved)
     assert soc.main(base[:8] + [str(moved)] + base[9:]) == 0
+
+
+PRETRAINED = Path(soc.__file__).resolve().parents[1] / "data" / "pretrained"
+
+
+# The issue's check is for the RN: within 1.5 points. The CNN + MLP sits at the answer prior, so its
+# accuracy follows which answers a 200-image set happens to ask (0.414 .. 0.440 over seeds 2, 3, 7).
+@pytest.mark.parametrize("name, points", [("sort_of_clevr_rn", 1.5), ("sort_of_clevr_cnn_mlp", 3.0)])
+def test_committed_weights_reproduce_their_accuracy_on_a_new_seed(name, points, capsys):
+    """`evaluate` on a fresh test set (seed 7: never trained or selected on) vs the committed figure."""
+    results = json.loads((PRETRAINED / f"{name}_results.json").read_text())
+    committed = results["fresh_test"]["accuracy"]
+    assert soc.main(["evaluate", "--weights", str(PRETRAINED / f"{name}.keras"), "--seed", "7"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["questions"] == committed["count"] == 6000
+    assert abs(report["accuracy"]["accuracy"] - committed["accuracy"]) <= points / 100
+
+
+def test_export_writes_weights_curves_and_results(tmp_path, capsys):
+    data_dir, run_dir, out = tmp_path / "data", tmp_path / "run", tmp_path / "pretrained"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1"]) == 0
+    assert soc.main(["train", "--model", "cnn_mlp", "--run-dir", str(run_dir), "--epochs", "2",
+                     "--data", str(data_dir), "--batch-size", "32"]) == 0
+    capsys.readouterr()
+    assert soc.main(["export", "--run-dir", str(run_dir), "--out", str(out), "--name", "m", "--images", "2",
+                     "--data", str(data_dir), "--machine", "test box", "--seconds-per-epoch", "1.5"]) == 0
+    results = json.loads((out / "m_results.json").read_text())
+    assert (out / "m.keras").exists() and (out / "m_curves.png").stat().st_size > 1000
+    assert results["epochs_done"] == 2 and results["machine"] == "test box" and results["seconds_per_epoch"] == 1.5
+    assert results["validation"]["accuracy"]["count"] == 30 and results["fresh_test"]["accuracy"]["count"] == 60
+    again = soc.load_model(out / "m.keras")
+    assert again.optimizer is None  # exported without the optimizer state: small, for inference/fine-tuning
