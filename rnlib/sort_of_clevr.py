@@ -446,8 +446,6 @@ def generate(n_images: int, seed, questions_per_kind: int = QUESTIONS_PER_KIND, 
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    from tqdm.auto import tqdm
-
     rng = np.random.default_rng(seed)
     per_image = len(KINDS) * questions_per_kind
     out = {
@@ -460,7 +458,12 @@ def generate(n_images: int, seed, questions_per_kind: int = QUESTIONS_PER_KIND, 
         "subtypes": np.empty((n_images, per_image), np.int8),
         "subjects": np.empty((n_images, per_image, 2), np.int8),
     }
-    for i in tqdm(range(n_images), desc=desc, disable=not progress, mininterval=1.0):
+    steps = range(n_images)
+    if progress:
+        from tqdm.auto import tqdm
+
+        steps = tqdm(steps, desc=desc, mininterval=1.0)
+    for i in steps:
         scene = random_scene(rng)
         out["images"][i] = draw_scene(scene)
         out["centers"][i] = scene.centers

@@ -1,5 +1,10 @@
-# Sort-of-CLEVR training on the lent GPU machine (no TensorFlow there: Keras 3 on JAX).
-# Usage (device tool): bash gpu_run.sh MINUTES   with carry .whl data/sort_of_clevr/train.npz data/sort_of_clevr/test.npz
+# How the committed Sort-of-CLEVR runs were trained: on a lent GPU machine (NVIDIA H200) that has JAX
+# but no TensorFlow, so Keras 3 ran on JAX. The keras, namex and optree wheels travelled in .whl/
+# (pip download --python-version 3.12 ...), the default dataset (seed 0) in data/sort_of_clevr/.
+# Usage, from the repository root: bash data/pretrained/gpu_run.sh MINUTES
+# Three runs share the GPU for MINUTES each (15 s per epoch each on the H200). Afterwards runs/rn_sum
+# became data/sort_of_clevr/runs/rn (resumed alone for 12 more epochs with the same train command and
+# --run-dir data/sort_of_clevr/runs/rn), runs/rn_mean and runs/cnn_mlp kept their names.
 M=${1:-8}
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 3
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1
