@@ -89,7 +89,7 @@ __all__ = [
     "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "random_scene", "draw_scene",
     "answer_question", "encode_question", "decode_question", "question_text", "parse_question",
     "all_questions", "generate", "save_dataset", "load_dataset", "generate_dataset", "answer_distribution",
-    "question_groups", "make_dataset", "build_rn_model", "build_cnn_mlp_model", "MODELS", "load_model",
+    "question_groups", "make_dataset", "QuestionBatches", "INITS", "init_dense_like_pytorch", "build_rn_model", "build_cnn_mlp_model", "MODELS", "load_model",
     "evaluate_model", "main",
 ]
 
@@ -650,8 +650,36 @@ def _compile(model, learning_rate):
     return model
 
 
+#: Values of ``init``: Keras's defaults (Glorot-uniform kernels, zero biases) or PyTorch's ``nn.Linear``
+#: default (kernel and bias uniform in +-1 / sqrt(fan_in)), used by the best-known reproduction.
+INITS = ("keras", "pytorch")
+
+
+def init_dense_like_pytorch(model, seed: int = 0) -> int:
+    """Re-draw every Dense kernel and bias of ``model`` (also inside the RN) from U(-1/sqrt(fan_in), +1/sqrt(fan_in)).
+
+    That is PyTorch's ``nn.Linear`` default. Its kernels are about 1.7 times smaller than Glorot's
+    for 256 x 256 layers and its biases are not zero, so g_theta's outputs, and their sum over 625
+    pairs, start much smaller (see notebooks/06_sort_of_clevr.ipynb, section 4). Returns the number
+    of layers re-drawn. Convolutions and BatchNorm keep Keras's defaults.
+
+    Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    rng = np.random.default_rng(seed)
+    dense = []
+    for layer in model.layers:
+        dense += [layer] if isinstance(layer, keras.layers.Dense) else []
+        dense += list(getattr(layer, "g_layers", [])) + list(getattr(layer, "f_layers", []))
+    for layer in dense:
+        bound = 1.0 / np.sqrt(layer.kernel.shape[0])
+        layer.kernel.assign(rng.uniform(-bound, bound, layer.kernel.shape).astype("float32"))
+        layer.bias.assign(rng.uniform(-bound, bound, layer.bias.shape).astype("float32"))
+    return len(dense)
+
+
 def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256, 256), f_units=(256, 256),
-                   dropout: float = 0.5, shortcut: bool = True, reduction: str = "sum", compile: bool = True):
+                   dropout: float = 0.5, shortcut: bool = True, reduction: str = "sum", init: str = "keras",
+                   compile: bool = True):
     """The paper's Sort-of-CLEVR Relation Network: CNN -> 25 objects + coordinates -> RN -> answer.
 
     - ``image`` (75, 75, 3) in [0, 255] -> Rescaling(1/255) -> the paper's CNN (4 x [conv 24 3x3
@@ -661,6 +689,8 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
       ``[o_i; o_j; q]`` (the 18-float question appended to every pair), summed, ``f_phi`` =
       256 -> 256 -> dropout 0.5; ``shortcut=True`` (same function, faster first layer);
     - Dense softmax over the 10 :data:`ANSWERS`.
+
+    ``init="pytorch"`` re-draws the Dense layers as PyTorch would (:func:`init_dense_like_pytorch`).
 
     Compiled with Adam at ``learning_rate`` (default 2.5e-4, the paper's RN learning rate; the
     CNN + MLP baseline uses the same), sparse categorical cross-entropy and accuracy.
@@ -677,6 +707,10 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
                                reduction=reduction, name="relation_network")(objects, question)
     answer = keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(relation)
     model = keras.Model({"image": image, "question": question}, answer, name="sort_of_clevr_rn")
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}; got {init!r}.")
+    if init == "pytorch":
+        init_dense_like_pytorch(model)
     return _compile(model, learning_rate) if compile else model
 
 
@@ -764,6 +798,8 @@ def _cmd_train(args) -> int:
               "test_images": args.test_images}
     if args.model == "rn":
         config["reduction"] = args.reduction
+        if args.init != "keras":  # (runs made before --init existed have no "init" key)
+            config["init"] = args.init
     config_path = run_dir / "config.json"
     if config_path.exists():
         old = json.loads(config_path.read_text())
@@ -786,7 +822,7 @@ def _cmd_train(args) -> int:
           f"{test_data['answers'].size} validation questions, batch {args.batch_size}, "
           f"Adam {args.lr}, {args.epochs} epochs, run dir {run_dir}", flush=True)
     keras.utils.set_random_seed(args.shuffle_seed)
-    options = {"reduction": args.reduction} if args.model == "rn" else {}
+    options = {"reduction": args.reduction, "init": args.init} if args.model == "rn" else {}
     model = MODELS[args.model](learning_rate=args.lr, **options)
     train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed, workers=args.workers)
     val_ds = make_dataset(test_data, 256)
@@ -864,6 +900,8 @@ def main(argv=None) -> int:
     t.add_argument("--shuffle-seed", type=int, default=0)
     t.add_argument("--reduction", choices=("sum", "mean"), default="sum",
                    help="RN only: sum g over the 625 pairs (the paper) or average it (sum / 625)")
+    t.add_argument("--init", choices=INITS, default="keras",
+                   help="RN only: Keras's default Dense initialization or PyTorch's (see init_dense_like_pytorch)")
     t.add_argument("--time-budget", type=float, default=None,
                    help="minutes: stop at the epoch end after which one more epoch would not fit; rerun to go on")
     t.add_argument("--workers", type=int, default=1, help="threads that gather batches")

@@ -433,3 +433,26 @@ def test_export_writes_weights_curves_and_results(tmp_path, capsys):
     again = soc.load_model(out / "m.keras")
     assert getattr(again, "optimizer", None) is None  # no optimizer state: small, for inference or fine-tuning
     assert (out / "m.keras").stat().st_size < (run_dir / "best.keras").stat().st_size
+
+
+def test_pytorch_init_redraws_every_dense_layer_within_its_bound_and_starts_at_a_lower_loss():
+    keras = pytest.importorskip("keras")
+    data = soc.generate(3, [0, 4], progress=False)
+    x, y = soc.make_dataset(data, 64)[0]
+    losses = {}
+    for init in soc.INITS:
+        keras.utils.set_random_seed(0)
+        model = soc.build_rn_model(init=init)
+        losses[init] = float(model.evaluate(x, y, verbose=0)[0])
+    relation = model.get_layer("relation_network")
+    dense = list(relation.g_layers) + list(relation.f_layers) + [model.get_layer("answer")]
+    for layer in dense:
+        bound = 1 / np.sqrt(layer.kernel.shape[0])
+        for w in (layer.kernel, layer.bias):
+            w = keras.ops.convert_to_numpy(w)
+            assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound  # drawn over the whole range
+    assert soc.init_dense_like_pytorch(model) == len(dense) == 7
+    # the 625-pair sum with Glorot kernels starts far above a uniform guess (ln 10 = 2.3); PyTorch's does not
+    assert losses["keras"] > 10 and losses["pytorch"] < 5
+    with pytest.raises(ValueError, match="init must be one of"):
+        soc.build_rn_model(init="he")
