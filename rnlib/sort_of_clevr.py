@@ -65,8 +65,12 @@ Command line::
 
     python -m rnlib.sort_of_clevr generate --out data/sort_of_clevr --seed 0 [--train 9800 --test 200]
     python -m rnlib.sort_of_clevr train --model rn|cnn_mlp --run-dir DIR --epochs E   # rerun to resume
+        [--reduction sum|mean] [--init keras|pytorch] [--time-budget MINUTES] [--workers N]
     python -m rnlib.sort_of_clevr evaluate --weights PATH --seed 1 [--images 200]
-    python -m rnlib.sort_of_clevr export --run-dir DIR --out data/pretrained --name NAME
+    python -m rnlib.sort_of_clevr export --run-dir DIR --out data/pretrained --name NAME [--machine TEXT]
+
+Training uses plain NumPy batches (:class:`QuestionBatches`), so it runs with any Keras backend
+(``KERAS_BACKEND=jax`` on a GPU machine without TensorFlow, for instance).
 
 Introduced in notebooks/06_sort_of_clevr.ipynb.
 """
