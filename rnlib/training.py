@@ -21,9 +21,11 @@ Why not ``keras.callbacks.BackupAndRestore``? It does the same job, but (Keras 3
 interrupted epoch from its first batch, and after a resume its step-based backups record epoch 0
 (its epoch counter starts at 0 and is only advanced at epoch ends), so a second interruption could
 send training back to the start. Here a resume continues the interrupted epoch after the last saved
-batch: the epoch is finished with ``train_ds.skip(batch)`` (the data order of that epoch is a new
-shuffle, so a few examples may be seen twice or not at all in that one epoch, and its training
-metrics average over the batches run after the resume), then training goes on normally.
+batch, then training goes on normally. A dataset with ``resume_at(epoch, batch)`` and ``set_epoch``
+(:class:`rnlib.sort_of_clevr.QuestionBatches`) finishes the epoch in exactly its original order:
+no example is lost or repeated. A ``tf.data`` dataset finishes it with ``train_ds.skip(batch)``,
+whose order is a new shuffle, so a few examples may be seen twice or not at all in that one epoch.
+Either way the interrupted epoch's training metrics average over the batches run after the resume.
 
 Introduced in notebooks/04_training.ipynb.
 """
