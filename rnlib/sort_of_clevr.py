@@ -93,8 +93,8 @@ __all__ = [
     "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "random_scene", "draw_scene",
     "answer_question", "encode_question", "decode_question", "question_text", "parse_question",
     "all_questions", "generate", "save_dataset", "load_dataset", "generate_dataset", "answer_distribution",
-    "question_groups", "make_dataset", "QuestionBatches", "INITS", "init_dense_like_pytorch", "build_rn_model", "build_cnn_mlp_model", "MODELS", "load_model",
-    "evaluate_model", "main",
+    "question_groups", "make_dataset", "QuestionBatches", "INITS", "init_dense_like_pytorch", "build_rn_model",
+    "build_cnn_mlp_model", "MODELS", "load_model", "evaluate_model", "main",
 ]
 
 IMAGE_SIZE = 75
@@ -641,14 +641,12 @@ class QuestionBatches(keras.utils.PyDataset):
 
 
 def _inputs():
-
     image = keras.Input((IMAGE_SIZE, IMAGE_SIZE, 3), name="image")
     question = keras.Input((QUESTION_SIZE,), name="question")
     return image, question
 
 
 def _compile(model, learning_rate):
-
     model.compile(optimizer=keras.optimizers.Adam(learning_rate),
                   loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
@@ -807,7 +805,8 @@ def _cmd_train(args) -> int:
     config_path = run_dir / "config.json"
     if config_path.exists():
         old = json.loads(config_path.read_text())
-        old.setdefault("reduction", "sum") if args.model == "rn" else None
+        if args.model == "rn":
+            old.setdefault("reduction", "sum")  # runs made before --reduction existed
         same = {k: v for k, v in old.items() if k != "data"} == {k: v for k, v in config.items() if k != "data"}
         if not same:
             print(f"[sort_of_clevr] {run_dir} was started with other settings:\n  {old}\n  now: {config}\n"
