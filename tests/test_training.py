@@ -8,6 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 
@@ -157,8 +158,6 @@ def test_accuracy_by_group_nested():
 
 
 def _tiny_model():
-    import keras
-
     keras.utils.set_random_seed(0)
     model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(8, activation="relu"),
                               keras.layers.Dense(2, activation="softmax")])
@@ -167,40 +166,33 @@ def _tiny_model():
     return model
 
 
-class _Recorded:
-    """A PyDataset with resume_at/set_epoch (like QuestionBatches) that records which batches it served."""
+class _Recorded(keras.utils.PyDataset):
+    """n batches of 8 with resume_at/set_epoch (like QuestionBatches); adds (epoch, batch) to ``served``."""
 
-    def __new__(cls, served, epoch=0, start=0, n=6):
-        import keras
+    def __init__(self, served, epoch=0, start=0, n=6):
+        super().__init__()
+        self.served, self.epoch, self.start, self.n = served, epoch, start, n
+        self.x = np.random.default_rng(0).normal(size=(8 * n, 4)).astype("float32")
 
-        class Batches(keras.utils.PyDataset):
-            def __init__(self):
-                super().__init__()
-                self.epoch, self.start = epoch, start
-                self.x = np.random.default_rng(0).normal(size=(8 * n, 4)).astype("float32")
+    def __len__(self):
+        return self.n - self.start
 
-            def __len__(self):
-                return n - self.start
+    def __getitem__(self, i):
+        b = self.start + i
+        self.served.add((self.epoch, b))
+        return self.x[8 * b:8 * b + 8], (self.x[8 * b:8 * b + 8, 0] > 0).astype("int32")
 
-            def __getitem__(self, i):
-                served.add((self.epoch, self.start + i))
-                b = self.start + i
-                return self.x[8 * b:8 * b + 8], (self.x[8 * b:8 * b + 8, 0] > 0).astype("int32")
+    def on_epoch_end(self):
+        self.epoch += 1
 
-            def on_epoch_end(self):
-                self.epoch += 1
+    def set_epoch(self, epoch):
+        self.epoch = epoch
 
-            def set_epoch(self, e):
-                self.epoch = e
-
-            def resume_at(self, e, b=0):
-                return _Recorded(served, e, b, n)
-
-        return Batches()
+    def resume_at(self, epoch, batch=0):
+        return _Recorded(self.served, epoch, batch, self.n)
 
 
 def test_train_resumes_a_resumable_dataset_at_the_saved_batch_of_the_saved_epoch(tmp_path):
-    import keras
     from rnlib.training import train
 
     class Stop(keras.callbacks.Callback):  # an interruption after batch 3 of epoch 1 (0-based)
