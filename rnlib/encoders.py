@@ -37,22 +37,28 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-__all__ = ["CNN_CONFIGS", "CoordinateTagging", "cnn_config", "feature_map_shape", "cnn_feature_map",
+__all__ = ["CNN_CONFIGS", "CNN_ORDERS", "CoordinateTagging", "cnn_config", "feature_map_shape", "cnn_feature_map",
            "cnn_objects", "build_cnn_encoder", "question_embedding", "build_question_encoder"]
 
 #: The two CNN configurations (see the module docstring). ``pool_sizes[k]`` is the max-pooling
 #: size (and stride) after block k, or None for no pooling.
 CNN_CONFIGS = {
-    "seed": {"filters": (16, 16, 16, 32), "kernel_size": 3, "strides": 1, "pool_sizes": (4, 3, 2, None)},
-    "paper": {"filters": (24, 24, 24, 24), "kernel_size": 3, "strides": 2, "pool_sizes": (None,) * 4},
+    "seed": {"filters": (16, 16, 16, 32), "kernel_size": 3, "strides": 1, "pool_sizes": (4, 3, 2, None),
+             "order": "bn_relu"},
+    "paper": {"filters": (24, 24, 24, 24), "kernel_size": 3, "strides": 2, "pool_sizes": (None,) * 4,
+              "order": "bn_relu"},
 }
+#: Values of the ``order`` setting: BatchNorm then ReLU in each block, or ReLU then BatchNorm (the
+#: order of the best-known PyTorch Sort-of-CLEVR reproduction, whose objects are then zero-mean).
+CNN_ORDERS = ("bn_relu", "relu_bn")
 
 
 def cnn_config(cnn="seed", **overrides) -> dict:
     """A CNN configuration: a name of :data:`CNN_CONFIGS` or a dict, with any key overridden.
 
     Keys: ``filters`` (one number per block), ``kernel_size``, ``strides`` (of the convolutions),
-    ``pool_sizes`` (one per block, None = no pooling).
+    ``pool_sizes`` (one per block, None = no pooling), ``order`` (``"bn_relu"`` or ``"relu_bn"``:
+    where BatchNorm sits in each block, see :data:`CNN_ORDERS`).
 
     Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
     """
@@ -73,6 +79,8 @@ def cnn_config(cnn="seed", **overrides) -> dict:
     if len(pools) != len(config["filters"]):
         raise ValueError(f"pool_sizes needs one entry per block ({len(config['filters'])}); got {pools}.")
     config["pool_sizes"] = pools
+    if config["order"] not in CNN_ORDERS:
+        raise ValueError(f"CNN order must be one of {CNN_ORDERS}; got {config['order']!r}.")
     return config
 
 
@@ -131,8 +139,9 @@ def _scaled_positions(size, dtype):
 def cnn_feature_map(images, cnn="seed", name="cnn", **overrides):
     """Apply the CNN to an image tensor: (batch, H, W, 3) -> feature map (batch, h, w, c).
 
-    Blocks are Conv2D -> BatchNormalization -> ReLU [-> MaxPooling2D], named
-    ``{name}_conv_{k}``, ``{name}_bn_{k}``, ``{name}_relu_{k}``, ``{name}_pool_{k}`` (k from 1).
+    Blocks are Conv2D -> BatchNormalization -> ReLU [-> MaxPooling2D] (with ``order="relu_bn"``:
+    Conv2D -> ReLU -> BatchNormalization [-> MaxPooling2D]), named ``{name}_conv_{k}``,
+    ``{name}_bn_{k}``, ``{name}_relu_{k}``, ``{name}_pool_{k}`` (k from 1).
     ``cnn`` and ``overrides`` as in :func:`cnn_config`.
 
     Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
@@ -142,8 +151,8 @@ def cnn_feature_map(images, cnn="seed", name="cnn", **overrides):
     for k, (filters, pool) in enumerate(zip(config["filters"], config["pool_sizes"]), start=1):
         x = layers.Conv2D(filters, config["kernel_size"], strides=config["strides"], padding="same",
                           name=f"{name}_conv_{k}")(x)
-        x = layers.BatchNormalization(name=f"{name}_bn_{k}")(x)
-        x = layers.ReLU(name=f"{name}_relu_{k}")(x)
+        norm, relu = layers.BatchNormalization(name=f"{name}_bn_{k}"), layers.ReLU(name=f"{name}_relu_{k}")
+        x = relu(norm(x)) if config["order"] == "bn_relu" else norm(relu(x))
         if pool:
             x = layers.MaxPooling2D(pool, strides=pool, name=f"{name}_pool_{k}")(x)
     return x

@@ -65,7 +65,8 @@ Command line::
 
     python -m rnlib.sort_of_clevr generate --out data/sort_of_clevr --seed 0 [--train 9800 --test 200]
     python -m rnlib.sort_of_clevr train --model rn|cnn_mlp --run-dir DIR --epochs E   # rerun to resume
-        [--reduction sum|mean] [--init keras|pytorch] [--time-budget MINUTES] [--workers N]
+        [--reduction sum|mean] [--init keras|pytorch|pytorch_all] [--cnn-order bn_relu|relu_bn] [--lr 2.5e-4]
+        [--time-budget MINUTES] [--workers N]
     python -m rnlib.sort_of_clevr evaluate --weights PATH --seed 1 [--images 200]
     python -m rnlib.sort_of_clevr export --run-dir DIR --out data/pretrained --name NAME [--machine TEXT]
 
@@ -88,12 +89,14 @@ from typing import NamedTuple
 import keras
 import numpy as np
 
+from .encoders import CNN_ORDERS
+
 __all__ = [
     "IMAGE_SIZE", "OBJECT_SIZE", "MIN_DISTANCE", "COLORS", "RGB", "SHAPES", "KINDS", "SUBTYPES", "ANSWERS",
     "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "random_scene", "draw_scene",
     "answer_question", "encode_question", "decode_question", "question_text", "parse_question",
     "all_questions", "generate", "save_dataset", "load_dataset", "generate_dataset", "answer_distribution",
-    "question_groups", "make_dataset", "QuestionBatches", "INITS", "init_dense_like_pytorch", "build_rn_model",
+    "question_groups", "make_dataset", "QuestionBatches", "INITS", "init_like_pytorch", "build_rn_model",
     "build_cnn_mlp_model", "MODELS", "load_model", "evaluate_model", "main",
 ]
 
@@ -652,36 +655,41 @@ def _compile(model, learning_rate):
     return model
 
 
-#: Values of ``init``: Keras's defaults (Glorot-uniform kernels, zero biases) or PyTorch's ``nn.Linear``
-#: default (kernel and bias uniform in +-1 / sqrt(fan_in)), used by the best-known reproduction.
-INITS = ("keras", "pytorch")
+#: Values of ``init``: Keras's defaults (Glorot-uniform kernels, zero biases), PyTorch's default for
+#: the Dense layers only (``nn.Linear``: kernel and bias uniform in +-1 / sqrt(fan_in)), or PyTorch's
+#: default for the convolutions too (``nn.Conv2d`` draws from the same bound), as in the best-known
+#: reproduction. See :func:`init_like_pytorch`.
+INITS = ("keras", "pytorch", "pytorch_all")
 
 
-def init_dense_like_pytorch(model, seed: int = 0) -> int:
-    """Re-draw every Dense kernel and bias of ``model`` (also inside the RN) from U(-1/sqrt(fan_in), +1/sqrt(fan_in)).
+def init_like_pytorch(model, seed: int = 0, convolutions: bool = False) -> int:
+    """Re-draw the Dense kernels and biases of ``model`` (also inside the RN) from U(-1/sqrt(fan_in), +1/sqrt(fan_in)).
 
-    That is PyTorch's ``nn.Linear`` default. Its kernels are about 1.7 times smaller than Glorot's
-    for 256 x 256 layers and its biases are not zero, so g_theta's outputs, and their sum over 625
-    pairs, start much smaller (see notebooks/06_sort_of_clevr.ipynb, section 4). Returns the number
-    of layers re-drawn. Convolutions and BatchNorm keep Keras's defaults.
+    That is PyTorch's ``nn.Linear`` default; with ``convolutions=True`` the Conv2D layers are
+    re-drawn too, with fan_in = input channels x kernel height x kernel width (PyTorch's
+    ``nn.Conv2d`` default). The Dense kernels are about 1.7 times smaller than Glorot's for
+    256 x 256 layers and the biases are not zero, so g_theta's outputs, and their sum over 625
+    pairs, start much smaller (see notebooks/06_sort_of_clevr.ipynb, section 4). BatchNorm keeps
+    Keras's defaults (PyTorch's are the same: scale 1, offset 0). Returns the number of layers re-drawn.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
     rng = np.random.default_rng(seed)
-    dense = []
+    kinds = (keras.layers.Dense, keras.layers.Conv2D) if convolutions else (keras.layers.Dense,)
+    chosen = []
     for layer in model.layers:
-        dense += [layer] if isinstance(layer, keras.layers.Dense) else []
-        dense += list(getattr(layer, "g_layers", [])) + list(getattr(layer, "f_layers", []))
-    for layer in dense:
-        bound = 1.0 / np.sqrt(layer.kernel.shape[0])
+        chosen += [layer] if isinstance(layer, kinds) else []
+        chosen += list(getattr(layer, "g_layers", [])) + list(getattr(layer, "f_layers", []))
+    for layer in chosen:
+        bound = 1.0 / np.sqrt(np.prod(layer.kernel.shape[:-1]))
         layer.kernel.assign(rng.uniform(-bound, bound, layer.kernel.shape).astype("float32"))
         layer.bias.assign(rng.uniform(-bound, bound, layer.bias.shape).astype("float32"))
-    return len(dense)
+    return len(chosen)
 
 
 def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256, 256), f_units=(256, 256),
                    dropout: float = 0.5, shortcut: bool = True, reduction: str = "sum", init: str = "keras",
-                   compile: bool = True):
+                   cnn_order: str = "bn_relu", compile: bool = True):
     """The paper's Sort-of-CLEVR Relation Network: CNN -> 25 objects + coordinates -> RN -> answer.
 
     - ``image`` (75, 75, 3) in [0, 255] -> Rescaling(1/255) -> the paper's CNN (4 x [conv 24 3x3
@@ -692,7 +700,9 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
       256 -> 256 -> dropout 0.5; ``shortcut=True`` (same function, faster first layer);
     - Dense softmax over the 10 :data:`ANSWERS`.
 
-    ``init="pytorch"`` re-draws the Dense layers as PyTorch would (:func:`init_dense_like_pytorch`).
+    ``init="pytorch"`` re-draws the Dense layers as PyTorch would, ``init="pytorch_all"`` the
+    convolutions too (:func:`init_like_pytorch`). ``cnn_order="relu_bn"`` puts BatchNorm after the
+    ReLU in each CNN block (see :data:`rnlib.encoders.CNN_ORDERS`).
 
     Compiled with Adam at ``learning_rate`` (default 2.5e-4, the paper's RN learning rate; the
     CNN + MLP baseline uses the same), sparse categorical cross-entropy and accuracy.
@@ -704,25 +714,22 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
 
     image, question = _inputs()
     x = keras.layers.Rescaling(1 / 255, name="rescale")(image)
-    objects = cnn_objects(x, cnn="paper", coordinates=True)
+    objects = cnn_objects(x, cnn="paper", coordinates=True, order=cnn_order)
     relation = RelationNetwork(g_units=g_units, f_units=f_units, f_dropout=dropout, shortcut=shortcut,
                                reduction=reduction, name="relation_network")(objects, question)
     answer = keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(relation)
     model = keras.Model({"image": image, "question": question}, answer, name="sort_of_clevr_rn")
-    if init not in INITS:
-        raise ValueError(f"init must be one of {INITS}; got {init!r}.")
-    if init == "pytorch":
-        init_dense_like_pytorch(model)
-    return _compile(model, learning_rate) if compile else model
+    return _finish(model, init, learning_rate, compile)
 
 
 def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), dropout: float = 0.5,
-                        compile: bool = True):
+                        init: str = "keras", cnn_order: str = "bn_relu", compile: bool = True):
     """The paper's baseline: the same CNN, its 5 x 5 x 24 map flattened, the question appended, an MLP.
 
     ``image`` -> Rescaling -> CNN (as in :func:`build_rn_model`) -> Flatten (600) -> concatenate
     the question (618) -> Dense 256 ReLU -> Dense 256 ReLU -> dropout 0.5 -> Dense softmax. It sees
     the same pixels and question as the RN but has no built-in notion of pairs of objects.
+    ``init`` and ``cnn_order`` as in :func:`build_rn_model`.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
@@ -730,13 +737,21 @@ def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), 
 
     image, question = _inputs()
     x = keras.layers.Rescaling(1 / 255, name="rescale")(image)
-    x = keras.layers.Flatten(name="flatten")(cnn_feature_map(x, cnn="paper"))
+    x = keras.layers.Flatten(name="flatten")(cnn_feature_map(x, cnn="paper", order=cnn_order))
     x = keras.layers.Concatenate(name="with_question")([x, question])
     for k, u in enumerate(units):
         x = keras.layers.Dense(u, activation="relu", name=f"mlp_{k}")(x)
     x = keras.layers.Dropout(dropout, name="mlp_dropout")(x)
     answer = keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(x)
     model = keras.Model({"image": image, "question": question}, answer, name="sort_of_clevr_cnn_mlp")
+    return _finish(model, init, learning_rate, compile)
+
+
+def _finish(model, init, learning_rate, compile):
+    if init not in INITS:
+        raise ValueError(f"init must be one of {INITS}; got {init!r}.")
+    if init != "keras":
+        init_like_pytorch(model, convolutions=init == "pytorch_all")
     return _compile(model, learning_rate) if compile else model
 
 
@@ -800,8 +815,11 @@ def _cmd_train(args) -> int:
               "test_images": args.test_images}
     if args.model == "rn":
         config["reduction"] = args.reduction
-        if args.init != "keras":  # (runs made before --init existed have no "init" key)
-            config["init"] = args.init
+    # (runs made before --init and --cnn-order existed have no such keys: they used the defaults)
+    if args.init != "keras":
+        config["init"] = args.init
+    if args.cnn_order != "bn_relu":
+        config["cnn_order"] = args.cnn_order
     config_path = run_dir / "config.json"
     if config_path.exists():
         old = json.loads(config_path.read_text())
@@ -825,8 +843,8 @@ def _cmd_train(args) -> int:
           f"{test_data['answers'].size} validation questions, batch {args.batch_size}, "
           f"Adam {args.lr}, {args.epochs} epochs, run dir {run_dir}", flush=True)
     keras.utils.set_random_seed(args.shuffle_seed)
-    options = {"reduction": args.reduction, "init": args.init} if args.model == "rn" else {}
-    model = MODELS[args.model](learning_rate=args.lr, **options)
+    options = {"reduction": args.reduction} if args.model == "rn" else {}
+    model = MODELS[args.model](learning_rate=args.lr, init=args.init, cnn_order=args.cnn_order, **options)
     train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed, workers=args.workers)
     val_ds = make_dataset(test_data, 256)
     budget = None if args.time_budget is None else 60 * args.time_budget
@@ -904,7 +922,10 @@ def main(argv=None) -> int:
     t.add_argument("--reduction", choices=("sum", "mean"), default="sum",
                    help="RN only: sum g over the 625 pairs (the paper) or average it (sum / 625)")
     t.add_argument("--init", choices=INITS, default="keras",
-                   help="RN only: Keras's default Dense initialization or PyTorch's (see init_dense_like_pytorch)")
+                   help="Keras's default initialization, PyTorch's for the Dense layers, or for the convolutions "
+                        "too (see init_like_pytorch)")
+    t.add_argument("--cnn-order", choices=CNN_ORDERS, default="bn_relu",
+                   help="BatchNorm before the ReLU in each CNN block (default) or after it")
     t.add_argument("--time-budget", type=float, default=None,
                    help="minutes: stop at the epoch end after which one more epoch would not fit; rerun to go on")
     t.add_argument("--workers", type=int, default=1, help="threads that gather batches")

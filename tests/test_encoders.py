@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from rnlib.encoders import (CNN_CONFIGS, CoordinateTagging, build_cnn_encoder, build_question_encoder,
-                            cnn_config, feature_map_shape)
+                            cnn_config, cnn_feature_map, feature_map_shape)
 
 RNG = np.random.default_rng(0)
 
@@ -63,6 +63,24 @@ def test_bad_cnn_settings_are_named():
         cnn_config("seed", pool_sizes=(2, 2))
     with pytest.raises(ValueError, match=r"unknown CNN setting\(s\) \['dilation'\]"):
         cnn_config({"dilation": 2})
+    with pytest.raises(ValueError, match="CNN order must be one of"):
+        cnn_config("paper", order="bn_first")
+
+
+@pytest.mark.parametrize("order", ["bn_relu", "relu_bn"])
+def test_cnn_order_places_batchnorm_before_or_after_the_relu(order):
+    images = keras.Input((19, 19, 3))
+    model = keras.Model(images, cnn_feature_map(images, cnn="paper", order=order))
+    names = [layer.name for layer in model.layers if layer.name.startswith("cnn_") and layer.name.endswith("_1")]
+    assert names == (["cnn_conv_1", "cnn_bn_1", "cnn_relu_1"] if order == "bn_relu"
+                     else ["cnn_conv_1", "cnn_relu_1", "cnn_bn_1"])
+    x = RNG.uniform(0, 1, (8, 19, 19, 3)).astype("float32")
+    out = keras.ops.convert_to_numpy(model(x, training=True))
+    if order == "bn_relu":
+        assert out.min() >= 0  # the objects are rectified
+    else:  # BatchNorm last: each channel of the objects is standardized over the batch and the cells
+        np.testing.assert_allclose(out.mean(axis=(0, 1, 2)), 0, atol=1e-4)
+        np.testing.assert_allclose(out.std(axis=(0, 1, 2)), 1, atol=0.05)
 
 
 def test_coordinate_tagging_appends_row_and_column_in_minus_one_one():

@@ -439,20 +439,39 @@ def test_pytorch_init_redraws_every_dense_layer_within_its_bound_and_starts_at_a
     keras = pytest.importorskip("keras")
     data = soc.generate(3, [0, 4], progress=False)
     x, y = soc.make_dataset(data, 64)[0]
-    losses = {}
+    losses, models = {}, {}
     for init in soc.INITS:
         keras.utils.set_random_seed(0)
-        model = soc.build_rn_model(init=init)
-        losses[init] = float(model.evaluate(x, y, verbose=0)[0])
-    relation = model.get_layer("relation_network")
-    dense = list(relation.g_layers) + list(relation.f_layers) + [model.get_layer("answer")]
-    for layer in dense:
-        bound = 1 / np.sqrt(layer.kernel.shape[0])
-        for w in (layer.kernel, layer.bias):
-            w = keras.ops.convert_to_numpy(w)
-            assert np.abs(w).max() <= bound and np.abs(w).max() > 0.9 * bound  # drawn over the whole range
-    assert soc.init_dense_like_pytorch(model) == len(dense) == 7
+        models[init] = soc.build_rn_model(init=init)
+        losses[init] = float(models[init].evaluate(x, y, verbose=0)[0])
+
+    def within_bound(layer):  # U(-1/sqrt(fan_in), 1/sqrt(fan_in)), drawn over the whole range
+        bound = 1 / np.sqrt(np.prod(layer.kernel.shape[:-1]))
+        values = [np.abs(keras.ops.convert_to_numpy(w)).max() for w in (layer.kernel, layer.bias)]
+        return all(0.9 * bound < v <= bound for v in values)
+
+    for init, model in models.items():
+        relation = model.get_layer("relation_network")
+        dense = list(relation.g_layers) + list(relation.f_layers) + [model.get_layer("answer")]
+        convs = [model.get_layer(f"cnn_conv_{k}") for k in range(1, 5)]
+        assert all(within_bound(layer) for layer in dense) == (init != "keras")
+        assert all(within_bound(layer) for layer in convs) == (init == "pytorch_all")
+    assert soc.init_like_pytorch(models["keras"]) == 7
+    assert soc.init_like_pytorch(models["keras"], convolutions=True) == 11
     # the 625-pair sum with Glorot kernels starts far above a uniform guess (ln 10 = 2.3); PyTorch's does not
-    assert losses["keras"] > 10 and losses["pytorch"] < 5
+    assert losses["keras"] > 10 and losses["pytorch"] < 5 and losses["pytorch_all"] < 5
     with pytest.raises(ValueError, match="init must be one of"):
         soc.build_rn_model(init="he")
+
+
+def test_cli_records_init_and_cnn_order_and_builds_what_it_records(tmp_path):
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1"]) == 0
+    args = ["train", "--model", "cnn_mlp", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "32", "--init", "pytorch_all", "--cnn-order", "relu_bn", "--lr", "1e-4"]
+    assert soc.main(args) == 0
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["init"], config["cnn_order"], config["learning_rate"]) == ("pytorch_all", "relu_bn", 1e-4)
+    names = [layer.name for layer in soc.load_model(run_dir / "best.keras").layers]
+    assert names.index("cnn_relu_1") < names.index("cnn_bn_1")
+    assert soc.main(args[:-6] + ["--cnn-order", "relu_bn", "--lr", "1e-4"]) == 2  # another init: refused
