@@ -64,7 +64,7 @@ rare counts are asked about as often as the scene allows.
 Command line::
 
     python -m rnlib.sort_of_clevr generate --out data/sort_of_clevr --seed 0 [--train 9800 --test 200]
-    python -m rnlib.sort_of_clevr train --model rn|cnn_mlp --run-dir DIR --epochs E   # rerun to resume
+    python -m rnlib.sort_of_clevr train --model rn|cnn_mlp|rn_state --run-dir DIR --epochs E   # rerun to resume
         [--reduction sum|mean] [--init keras|pytorch|pytorch_all] [--cnn-order bn_relu|relu_bn] [--lr 2.5e-4]
         [--time-budget MINUTES] [--workers N]
     python -m rnlib.sort_of_clevr evaluate --weights PATH --seed 1 [--images 200]
@@ -96,8 +96,8 @@ __all__ = [
     "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "random_scene", "draw_scene",
     "answer_question", "encode_question", "decode_question", "question_text", "parse_question",
     "all_questions", "generate", "save_dataset", "load_dataset", "generate_dataset", "answer_distribution",
-    "question_groups", "make_dataset", "QuestionBatches", "INITS", "init_like_pytorch", "build_rn_model",
-    "build_cnn_mlp_model", "MODELS", "load_model", "evaluate_model", "main",
+    "question_groups", "STATE_SIZE", "state_descriptions", "make_dataset", "QuestionBatches", "INITS", "init_like_pytorch", "build_rn_model",
+    "build_cnn_mlp_model", "build_state_rn_model", "takes_state", "MODELS", "load_model", "evaluate_model", "main",
 ]
 
 IMAGE_SIZE = 75
@@ -556,6 +556,27 @@ def question_groups(data: dict) -> tuple[np.ndarray, np.ndarray]:
     return kind_names, sub_names
 
 
+#: Numbers per object in a state description: colour one-hot (6), shape one-hot (2), x and y.
+STATE_SIZE = len(COLORS) + len(SHAPES) + 2
+
+
+def state_descriptions(data: dict) -> np.ndarray:
+    """Each image's objects as the paper's *state description*: (N, 6, :data:`STATE_SIZE`) float32.
+
+    Object ``c`` of image ``n`` is ``[one-hot colour c (6); one-hot shape (2); x; y]`` with the
+    centre scaled to [-1, 1] (``(x - 37.5) / 37.5``). It is what a perfect CNN would hand the RN:
+    the RN on these rows (:func:`build_state_rn_model`) learns the question set without having to
+    see, which separates reasoning from perception (notebooks/06_sort_of_clevr.ipynb, section 5).
+
+    Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    n = len(data["shapes"])
+    colour = np.broadcast_to(np.eye(len(COLORS), dtype=np.float32), (n, len(COLORS), len(COLORS)))
+    shape = np.eye(len(SHAPES), dtype=np.float32)[data["shapes"].astype(np.int64)]
+    xy = (data["centers"].astype(np.float32) - IMAGE_SIZE / 2) / (IMAGE_SIZE / 2)
+    return np.concatenate([colour, shape, xy], axis=-1)
+
+
 # ------------------------------------------------------------------------------------------------
 # tf.data, models, evaluation
 # ------------------------------------------------------------------------------------------------
@@ -566,7 +587,7 @@ LEARNING_RATE = 2.5e-4
 
 
 def make_dataset(data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False, seed: int = 0,
-                 workers: int = 1) -> "QuestionBatches":
+                 workers: int = 1, state: bool = False) -> "QuestionBatches":
     """Batches of ``({"image", "question"}, answer)``, one example per question (a :class:`QuestionBatches`).
 
     ``image`` is float32 in [0, 255] (the models rescale), ``question`` the 18-float encoding,
@@ -574,14 +595,15 @@ def make_dataset(data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False
     within an image) unless ``shuffle``: then epoch ``e`` uses the permutation drawn from
     ``numpy.random.default_rng([seed, e])``, so a resumed run (:func:`rnlib.training.train` calls
     ``resume_at(epoch, batch)``) finishes an interrupted epoch in exactly its original order.
-    Each image is stored once; a batch gathers the images of its questions.
+    Each image is stored once; a batch gathers the images of its questions. With ``state=True``
+    the input is ``objects`` (the image's :func:`state_descriptions` rows) instead of ``image``.
 
     Plain NumPy batches (a ``keras.utils.PyDataset``) work with every Keras backend: TensorFlow
     here and on Colab, JAX on the GPU machine that trained the committed weights.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    return QuestionBatches(data, batch_size, shuffle, seed, workers=workers)
+    return QuestionBatches(data, batch_size, shuffle, seed, workers=workers, state=state)
 
 
 class QuestionBatches(keras.utils.PyDataset):
@@ -596,10 +618,11 @@ class QuestionBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False, seed: int = 0,
-                 epoch: int = 0, start_batch: int = 0, workers: int = 1):
+                 epoch: int = 0, start_batch: int = 0, workers: int = 1, state: bool = False):
         super().__init__(workers=workers, use_multiprocessing=False)
         n, q = data["answers"].shape
-        self.data = data
+        self.data, self.state = data, bool(state)
+        self.inputs = state_descriptions(data) if self.state else data["images"]
         self.image_index = np.repeat(np.arange(n, dtype=np.int32), q)
         self.questions = data["questions"].reshape(-1, QUESTION_SIZE).astype(np.float32)
         self.answers = data["answers"].reshape(-1).astype(np.int32)
@@ -626,8 +649,8 @@ class QuestionBatches(keras.utils.PyDataset):
             raise IndexError(f"batch {i} out of range: this dataset has {len(self)} batches.")
         k = (self.start_batch + int(i)) * self.batch_size
         idx = self._order[k:k + self.batch_size]
-        images = self.data["images"][self.image_index[idx]].astype(np.float32)
-        return {"image": images, "question": self.questions[idx]}, self.answers[idx]
+        seen = self.inputs[self.image_index[idx]].astype(np.float32)
+        return {"objects" if self.state else "image": seen, "question": self.questions[idx]}, self.answers[idx]
 
     def on_epoch_end(self):
         self.set_epoch(self.epoch + 1)
@@ -640,7 +663,8 @@ class QuestionBatches(keras.utils.PyDataset):
 
     def resume_at(self, epoch: int, batch: int = 0) -> "QuestionBatches":
         """The batches of epoch ``epoch`` from batch ``batch`` on, in the order that epoch first had."""
-        return QuestionBatches(self.data, self.batch_size, self.shuffle, self.seed, epoch, batch, self.workers)
+        return QuestionBatches(self.data, self.batch_size, self.shuffle, self.seed, epoch, batch, self.workers,
+                               self.state)
 
 
 def _inputs():
@@ -747,6 +771,35 @@ def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), 
     return _finish(model, init, learning_rate, compile)
 
 
+def build_state_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256, 256), f_units=(256, 256),
+                         dropout: float = 0.5, reduction: str = "sum", init: str = "keras", compile: bool = True):
+    """The RN on state descriptions: no CNN, the 6 true objects (:func:`state_descriptions`) as its input.
+
+    ``objects`` (6, :data:`STATE_SIZE`) and ``question`` -> the same
+    :class:`~rnlib.relation.RelationNetwork` as :func:`build_rn_model` (g_theta 4 x 256 on the 36
+    ordered pairs, sum, f_phi 256 -> 256 -> dropout) -> Dense softmax over :data:`ANSWERS`. The
+    paper runs this control on CLEVR; here it tells whether a model that fails on pixels fails to
+    see or fails to reason. Train it with ``make_dataset(..., state=True)`` or the command line's
+    ``--model rn_state``.
+
+    Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    from .relation import RelationNetwork
+
+    objects = keras.Input((len(COLORS), STATE_SIZE), name="objects")
+    question = keras.Input((QUESTION_SIZE,), name="question")
+    relation = RelationNetwork(g_units=g_units, f_units=f_units, f_dropout=dropout, shortcut=True,
+                               reduction=reduction, name="relation_network")(objects, question)
+    answer = keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(relation)
+    model = keras.Model({"objects": objects, "question": question}, answer, name="sort_of_clevr_state_rn")
+    return _finish(model, init, learning_rate, compile)
+
+
+def takes_state(model) -> bool:
+    """Whether ``model`` reads state descriptions (an ``objects`` input) rather than pixels."""
+    return any(getattr(t, "name", None) == "objects" for t in getattr(model, "inputs", None) or ())
+
+
 def _finish(model, init, learning_rate, compile):
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}; got {init!r}.")
@@ -755,7 +808,7 @@ def _finish(model, init, learning_rate, compile):
     return _compile(model, learning_rate) if compile else model
 
 
-MODELS = {"rn": build_rn_model, "cnn_mlp": build_cnn_mlp_model}
+MODELS = {"rn": build_rn_model, "cnn_mlp": build_cnn_mlp_model, "rn_state": build_state_rn_model}
 
 
 def load_model(path, compile: bool = False):
@@ -772,12 +825,13 @@ def evaluate_model(model, data: dict, batch_size: int = 256) -> dict:
     """Accuracy overall, per question kind and per subtype, as a nested dict.
 
     ``{"accuracy": .., "count": .., "non_relational": {"accuracy": .., "count": .., "shape": {...}, ...}, ...}``
+    A model with an ``objects`` input (:func:`build_state_rn_model`) is fed the state descriptions.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
     from .training import accuracy_by_group, predict_labels
 
-    y_true, y_pred = predict_labels(model, make_dataset(data, batch_size))
+    y_true, y_pred = predict_labels(model, make_dataset(data, batch_size, state=takes_state(model)))
     kinds, subtypes = question_groups(data)
     return accuracy_by_group(y_true, y_pred, kinds, subtypes)
 
@@ -813,8 +867,11 @@ def _cmd_train(args) -> int:
     config = {"model": args.model, "data": str(data_dir), "batch_size": args.batch_size,
               "learning_rate": args.lr, "shuffle_seed": args.shuffle_seed, "train_images": args.train_images,
               "test_images": args.test_images}
-    if args.model == "rn":
+    if args.model != "cnn_mlp":
         config["reduction"] = args.reduction
+    if args.model == "rn_state" and args.cnn_order != "bn_relu":
+        print("[sort_of_clevr] --cnn-order: the rn_state model has no CNN.", file=sys.stderr)
+        return 2
     # (runs made before --init and --cnn-order existed have no such keys: they used the defaults)
     if args.init != "keras":
         config["init"] = args.init
@@ -843,10 +900,13 @@ def _cmd_train(args) -> int:
           f"{test_data['answers'].size} validation questions, batch {args.batch_size}, "
           f"Adam {args.lr}, {args.epochs} epochs, run dir {run_dir}", flush=True)
     keras.utils.set_random_seed(args.shuffle_seed)
-    options = {"reduction": args.reduction} if args.model == "rn" else {}
-    model = MODELS[args.model](learning_rate=args.lr, init=args.init, cnn_order=args.cnn_order, **options)
-    train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed, workers=args.workers)
-    val_ds = make_dataset(test_data, 256)
+    options = {"reduction": args.reduction} if args.model != "cnn_mlp" else {}
+    options |= {"cnn_order": args.cnn_order} if args.model != "rn_state" else {}
+    model = MODELS[args.model](learning_rate=args.lr, init=args.init, **options)
+    state = args.model == "rn_state"
+    train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed, workers=args.workers,
+                            state=state)
+    val_ds = make_dataset(test_data, 256, state=state)
     budget = None if args.time_budget is None else 60 * args.time_budget
     history = train(model, train_ds, val_ds, args.epochs, run_dir, save_every_steps=args.save_every_steps,
                     log_every_steps=args.log_every, batch_size=args.batch_size, time_budget_s=budget)
@@ -920,7 +980,7 @@ def main(argv=None) -> int:
     t.add_argument("--lr", type=float, default=LEARNING_RATE)
     t.add_argument("--shuffle-seed", type=int, default=0)
     t.add_argument("--reduction", choices=("sum", "mean"), default="sum",
-                   help="RN only: sum g over the 625 pairs (the paper) or average it (sum / 625)")
+                   help="RN models only: sum g over the pairs (the paper) or average it (sum / number of pairs)")
     t.add_argument("--init", choices=INITS, default="keras",
                    help="Keras's default initialization, PyTorch's for the Dense layers, or for the convolutions "
                         "too (see init_like_pytorch)")

@@ -475,3 +475,59 @@ def test_cli_records_init_and_cnn_order_and_builds_what_it_records(tmp_path):
     names = [layer.name for layer in soc.load_model(run_dir / "best.keras").layers]
     assert names.index("cnn_relu_1") < names.index("cnn_bn_1")
     assert soc.main(args[:-6] + ["--cnn-order", "relu_bn", "--lr", "1e-4"]) == 2  # another init: refused
+
+
+# -- state descriptions: the RN without a CNN ----------------------------------------------------
+
+def test_state_descriptions_hold_each_objects_colour_shape_and_centre():
+    data = {"centers": S.centers[None], "shapes": S.shapes[None]}
+    state = soc.state_descriptions(data)
+    assert state.shape == (1, 6, soc.STATE_SIZE) == (1, 6, 10) and state.dtype == np.float32
+    np.testing.assert_array_equal(state[0, :, :6], np.eye(6))  # object c has colour c
+    np.testing.assert_array_equal(state[0, :, 6:8], [[1, 0], [0, 1], [1, 0], [1, 0], [0, 1], [0, 1]])
+    # red (10, 10): (10 - 37.5) / 37.5; yellow (62, 66): (62 - 37.5) / 37.5, (66 - 37.5) / 37.5
+    np.testing.assert_allclose(state[0, 0, 8:], [-27.5 / 37.5, -27.5 / 37.5])
+    np.testing.assert_allclose(state[0, 5, 8:], [24.5 / 37.5, 28.5 / 37.5])
+
+
+def test_state_batches_carry_the_objects_of_each_questions_image():
+    data = soc.generate(3, [0, 4], progress=False)
+    ds = soc.make_dataset(data, 8, shuffle=True, seed=3, state=True)
+    image_of = np.repeat(np.arange(3), 30)
+    state = soc.state_descriptions(data)
+    for i in (0, len(ds) - 1):
+        x, y = ds[i]
+        assert set(x) == {"objects", "question"}
+        idx = ds._order[i * 8:(i + 1) * 8]
+        np.testing.assert_array_equal(x["objects"], state[image_of[idx]])
+        np.testing.assert_array_equal(y, data["answers"].reshape(-1)[idx])
+    assert set(ds.resume_at(1, 2)[0][0]) == {"objects", "question"}
+
+
+def test_state_rn_learns_a_relational_count_from_the_true_objects():
+    """"How many other objects share A's shape?" needs every object's shape and A's: with the true
+    objects as input the RN must beat chance (about 0.2 over 6 balanced answers) by far within 3
+    short epochs (it measured 0.64 here), or the state rows, their alignment or the wiring are wrong."""
+    keras = pytest.importorskip("keras")
+    keras.utils.set_random_seed(0)
+    train, test = soc.generate(300, [7, 0], progress=False), soc.generate(40, [7, 1], progress=False)
+    model = soc.build_state_rn_model(learning_rate=1e-3)
+    model.fit(soc.make_dataset(train, 32, shuffle=True, state=True), epochs=3, verbose=0)
+    result = soc.evaluate_model(model, test)
+    assert result["binary"]["same_shape_count"]["accuracy"] > 0.45
+
+
+def test_cli_trains_and_evaluates_the_state_rn(tmp_path, capsys):
+    pytest.importorskip("keras")
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "3", "--test", "2"]) == 0
+    args = ["train", "--model", "rn_state", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir)]
+    assert soc.main(args + ["--cnn-order", "relu_bn"]) == 2
+    assert "has no CNN" in capsys.readouterr().err
+    assert soc.main(args) == 0
+    assert json.loads((run_dir / "config.json").read_text())["model"] == "rn_state"
+    model = soc.load_model(run_dir / "best.keras")
+    assert soc.takes_state(model) and model.name == "sort_of_clevr_state_rn"
+    capsys.readouterr()
+    assert soc.main(["evaluate", "--weights", str(run_dir / "best.keras"), "--seed", "5", "--images", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["questions"] == 60
