@@ -63,7 +63,7 @@ rare counts are asked about as often as the scene allows.
 
 Command line::
 
-    python -m rnlib.sort_of_clevr generate --out data/sort_of_clevr --seed 0 [--train 9800 --test 200]
+    python -m rnlib.sort_of_clevr generate --out data/sort_of_clevr --seed 0 [--train 9800 --test 200] [--square-size 10]
     python -m rnlib.sort_of_clevr train --model rn|cnn_mlp|rn_state --run-dir DIR --epochs E   # rerun to resume
         [--reduction sum|mean] [--init keras|pytorch|pytorch_all] [--cnn-order bn_relu|relu_bn] [--lr 2.5e-4]
         [--time-budget MINUTES] [--workers N]
@@ -165,17 +165,27 @@ def _masks():
 _MASKS = _masks()
 
 
-def draw_scene(scene: Scene) -> np.ndarray:
+def draw_scene(scene: Scene, square_size: int = OBJECT_SIZE) -> np.ndarray:
     """The (75, 75, 3) uint8 image of ``scene``: white background, coloured squares and circles.
 
     An object centred on (x, y) covers the pixels whose centres lie inside it: columns
-    x - 5 .. x + 4 and rows y - 5 .. y + 4 for a square. Introduced in notebooks/06_sort_of_clevr.ipynb.
+    x - 5 .. x + 4 and rows y - 5 .. y + 4 for a square. ``square_size`` changes the squares only:
+    11 gives columns x - 5 .. x + 5, the 11 x 11 squares of the PyTorch reproduction (OpenCV's
+    filled ``rectangle(center - 5, center + 5)``), whose difference from a circle is 41 pixels
+    instead of 20 (notebooks/06_sort_of_clevr.ipynb, section 5); a square that would cross the
+    border is cut there. Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
+    if not 1 <= int(square_size) <= 2 * OBJECT_SIZE:
+        raise ValueError(f"square_size must be between 1 and {2 * OBJECT_SIZE} pixels; got {square_size}.")
     img = np.full((IMAGE_SIZE, IMAGE_SIZE, 3), 255, np.uint8)
     half = OBJECT_SIZE // 2
+    square = np.ones((square_size, square_size), bool)
     for c, ((x, y), s) in enumerate(zip(scene.centers.tolist(), scene.shapes.tolist())):
-        region = img[y - half:y + half, x - half:x + half]
-        region[_MASKS[s]] = RGB[c]
+        mask, start = (square, int(square_size) // 2) if s == 0 else (_MASKS[s], half)
+        top, left = y - start, x - start
+        rows = slice(max(top, 0), min(top + len(mask), IMAGE_SIZE))
+        cols = slice(max(left, 0), min(left + len(mask), IMAGE_SIZE))
+        img[rows, cols][mask[rows.start - top:rows.stop - top, cols.start - left:cols.stop - left]] = RGB[c]
     return img
 
 
@@ -437,7 +447,7 @@ def _sample_question(rng, rows):
 # ------------------------------------------------------------------------------------------------
 
 def generate(n_images: int, seed, questions_per_kind: int = QUESTIONS_PER_KIND, progress: bool = True,
-             desc: str = "sort-of-clevr") -> dict[str, np.ndarray]:
+             desc: str = "sort-of-clevr", square_size: int = OBJECT_SIZE) -> dict[str, np.ndarray]:
     """Generate ``n_images`` scenes with their questions; the same ``seed`` gives identical arrays.
 
     Returns a dict of arrays (Q = 3 * ``questions_per_kind`` questions per image):
@@ -449,7 +459,8 @@ def generate(n_images: int, seed, questions_per_kind: int = QUESTIONS_PER_KIND, 
       ``subjects`` (N, Q, 2) int8 (colour indices of A and B, B = -1 when there is none).
 
     The questions of an image come kind by kind: ``questions_per_kind`` non-relational, then
-    binary, then ternary. ``seed`` is anything ``np.random.default_rng`` accepts.
+    binary, then ternary. ``seed`` is anything ``np.random.default_rng`` accepts. ``square_size``
+    is passed to :func:`draw_scene` (the scenes, questions and answers do not depend on it).
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
@@ -472,7 +483,7 @@ def generate(n_images: int, seed, questions_per_kind: int = QUESTIONS_PER_KIND, 
         steps = tqdm(steps, desc=desc, mininterval=1.0)
     for i in steps:
         scene = random_scene(rng)
-        out["images"][i] = draw_scene(scene)
+        out["images"][i] = draw_scene(scene, square_size)
         out["centers"][i] = scene.centers
         out["shapes"][i] = scene.shapes
         table = _scene_table(scene)
@@ -520,7 +531,8 @@ def _split_seed(seed: int, split: str):
 
 
 def generate_dataset(out_dir, seed: int = 0, n_train: int = DEFAULT_TRAIN, n_test: int = DEFAULT_TEST,
-                     questions_per_kind: int = QUESTIONS_PER_KIND, progress: bool = True) -> dict[str, Path]:
+                     questions_per_kind: int = QUESTIONS_PER_KIND, progress: bool = True,
+                     square_size: int = OBJECT_SIZE) -> dict[str, Path]:
     """Generate ``out_dir/train.npz`` and ``out_dir/test.npz`` (random streams ``[seed, 0]`` and ``[seed, 1]``).
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
@@ -528,7 +540,8 @@ def generate_dataset(out_dir, seed: int = 0, n_train: int = DEFAULT_TRAIN, n_tes
     out_dir = Path(out_dir)
     paths = {}
     for split, n in (("train", n_train), ("test", n_test)):
-        data = generate(n, _split_seed(seed, split), questions_per_kind, progress, desc=f"{split} images")
+        data = generate(n, _split_seed(seed, split), questions_per_kind, progress, desc=f"{split} images",
+                        square_size=square_size)
         paths[split] = save_dataset(data, out_dir / f"{split}.npz")
     return paths
 
@@ -847,9 +860,12 @@ def _default_data_dir() -> Path:
 
 
 def _cmd_generate(args) -> int:
-    paths = generate_dataset(args.out, args.seed, args.train, args.test, args.questions_per_kind)
+    paths = generate_dataset(args.out, args.seed, args.train, args.test, args.questions_per_kind,
+                             square_size=args.square_size)
     dist = {split: answer_distribution(load_dataset(p)) for split, p in paths.items()}
     (Path(args.out) / "answer_distribution.json").write_text(json.dumps(dist, indent=1) + "\n")
+    settings = {k: getattr(args, k) for k in ("seed", "train", "test", "questions_per_kind", "square_size")}
+    (Path(args.out) / "generate.json").write_text(json.dumps(settings, indent=1) + "\n")
     print(json.dumps({"files": {k: str(v) for k, v in paths.items()}, "answer_distribution": dist["train"]},
                      indent=1))
     return 0
@@ -970,6 +986,8 @@ def main(argv=None) -> int:
     g.add_argument("--train", type=int, default=DEFAULT_TRAIN, help="training images")
     g.add_argument("--test", type=int, default=DEFAULT_TEST, help="test images")
     g.add_argument("--questions-per-kind", type=int, default=QUESTIONS_PER_KIND)
+    g.add_argument("--square-size", type=int, default=OBJECT_SIZE,
+                   help="side of the squares in pixels (11: the PyTorch reproduction's; circles keep radius 5)")
     t = sub.add_parser("train", help="train a model; rerun the same command to resume")
     t.add_argument("--model", choices=sorted(MODELS), required=True)
     t.add_argument("--run-dir", required=True)

@@ -174,6 +174,24 @@ def test_draw_scene_pixels():
     assert soc._MASKS[1].sum() == 80  # pixel centres within 5 px of the centre: 2 * (10+10+8+8+4)
 
 
+def test_square_size_grows_the_squares_only_and_cuts_them_at_the_border(tmp_path):
+    img = draw_scene(S, square_size=11)
+    x, y = 10, 10                                                     # red square: columns/rows 5 .. 15
+    assert (img[y + 5, x + 5] == soc.RGB[0]).all() and (img[y + 6, x] == 255).all()
+    for c, ((x, y), s) in enumerate(zip(S.centers.tolist(), S.shapes.tolist())):
+        assert (img == soc.RGB[c]).all(-1).sum() == (121 if s == 0 else 80), COLORS[c]
+    edge = draw_scene(scene([(70, 70), (10, 10), (40, 10), (10, 40), (40, 40), (70, 10)]), square_size=11)
+    assert (edge == soc.RGB[0]).all(-1).sum() == 10 * 10                # columns/rows 65 .. 75, cut at 74
+    np.testing.assert_array_equal(draw_scene(S, square_size=10), draw_scene(S))
+    with pytest.raises(ValueError, match="square_size must be between 1 and 20"):
+        draw_scene(S, square_size=0)
+    assert soc.main(["generate", "--out", str(tmp_path), "--train", "2", "--test", "1", "--square-size", "11"]) == 0
+    data = soc.load_dataset(tmp_path / "train.npz")
+    assert json.loads((tmp_path / "generate.json").read_text())["square_size"] == 11
+    counts = [(data["images"][0] == soc.RGB[c]).all(-1).sum() for c in range(6)]
+    assert counts == [121 if s == 0 else 80 for s in data["shapes"][0]]   # no square of this image is cut
+
+
 def test_random_scenes_keep_their_distance():
     rng = np.random.default_rng(0)
     for _ in range(200):
