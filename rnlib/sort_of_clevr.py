@@ -746,6 +746,7 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
+    _check_init(init)
     from .encoders import cnn_objects
     from .relation import RelationNetwork
 
@@ -770,6 +771,7 @@ def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), 
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
+    _check_init(init)
     from .encoders import cnn_feature_map
 
     image, question = _inputs()
@@ -797,6 +799,7 @@ def build_state_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
+    _check_init(init)
     from .relation import RelationNetwork
 
     objects = keras.Input((len(COLORS), STATE_SIZE), name="objects")
@@ -813,9 +816,12 @@ def takes_state(model) -> bool:
     return any(getattr(t, "name", None) == "objects" for t in getattr(model, "inputs", None) or ())
 
 
-def _finish(model, init, learning_rate, compile):
+def _check_init(init):
     if init not in INITS:
         raise ValueError(f"init must be one of {INITS}; got {init!r}.")
+
+
+def _finish(model, init, learning_rate, compile):
     if init != "keras":
         init_like_pytorch(model, convolutions=init == "pytorch_all")
     return _compile(model, learning_rate) if compile else model

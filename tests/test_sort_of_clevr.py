@@ -478,8 +478,11 @@ def test_pytorch_init_redraws_every_dense_layer_within_its_bound_and_starts_at_a
     assert soc.init_like_pytorch(models["keras"], convolutions=True) == 11
     # the 625-pair sum with Glorot kernels starts far above a uniform guess (ln 10 = 2.3); PyTorch's does not
     assert losses["keras"] > 10 and losses["pytorch"] < 5 and losses["pytorch_all"] < 5
-    with pytest.raises(ValueError, match="init must be one of"):
-        soc.build_rn_model(init="he")
+    # a bad init is refused before anything is built: sizes that could not be built never get used
+    for build, sizes in ((soc.build_rn_model, {"g_units": "unbuildable"}), (soc.build_cnn_mlp_model, {"units": "x"}),
+                         (soc.build_state_rn_model, {"g_units": "unbuildable"})):
+        with pytest.raises(ValueError, match="init must be one of"):
+            build(init="he", **sizes)
 
 
 def test_cli_records_init_and_cnn_order_and_builds_what_it_records(tmp_path):

@@ -11,14 +11,21 @@
 # script then wrote to runs/rn_sum, which became data/sort_of_clevr/runs/rn), in this form:
 #   bash data/pretrained/gpu_run.sh 8 'rn_mean: --model rn --reduction mean' 'rn: --model rn' 'cnn_mlp: --model cnn_mlp'
 #   bash data/pretrained/gpu_run.sh 3.4 'rn: --model rn'                     # 12 more epochs of the RN alone
-# The run this script should go on with next (session 3 started it on the CPU, see its cpu.log):
-#   bash data/pretrained/gpu_run.sh 9 'rn_reference: --model rn --init pytorch_all --cnn-order relu_bn --lr 1e-4'
+# The runs this script should go on with next: rn_reference (session 3 started it on the CPU, see its
+# cpu.log), and the paper-settings RN on pictures with the reproduction's 11 x 11 squares (notebook 06,
+# section 5); GENERATE="ARGS" first runs `python -m rnlib.sort_of_clevr generate ARGS` (not yet tried there):
+#   GENERATE="--out data/sort_of_clevr_sq11 --square-size 11" bash data/pretrained/gpu_run.sh 9 \
+#     'rn_reference: --model rn --init pytorch_all --cnn-order relu_bn --lr 1e-4' 'rn_sq11: --model rn --data data/sort_of_clevr_sq11'
 M=${1:?minutes}; shift
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 3
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1
 OUT=${OUT:-/tmp/out}; mkdir -p "$OUT"
 nvidia-smi -L
 python3 -c "import jax, keras; print('jax', jax.__version__, jax.devices(), 'keras', keras.__version__)" || exit 4
+if [ -n "${GENERATE:-}" ]; then
+  # shellcheck disable=SC2086  # the generate arguments are meant to split into words
+  python3 -m rnlib.sort_of_clevr generate $GENERATE > "$OUT/generate.log" 2>&1 || { tail "$OUT/generate.log"; exit 5; }
+fi
 RUNS=data/sort_of_clevr/runs
 run() { name=$1; shift
   # shellcheck disable=SC2068  # the training arguments are meant to split into words
