@@ -98,7 +98,8 @@ def object_features(model, data: dict, neighbourhood: int = 1, batch_size: int =
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    cnn = keras.Model(model.get_layer("image").output, cnn_output_layer(model).output)
+    last = cnn_output_layer(model)  # first, so that a model without a CNN gets the clear error
+    cnn = keras.Model(model.get_layer("image").output, last.output)
     maps = cnn.predict(data["images"].astype(np.float32), batch_size=batch_size, verbose=0)  # (N, 5, 5, C)
     n, h, w, _ = maps.shape
     centres = receptive_centres(soc.IMAGE_SIZE)

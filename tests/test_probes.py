@@ -62,3 +62,5 @@ def test_object_features_take_the_block_of_cells_around_each_object():
     assert not blocks[0, :3].any() and not blocks[0, [0, 3, 6]].any()  # red (10, 10): above / left is off the map
     assert probes.cnn_output_layer(model).name == "cnn_relu_4"
     assert probes.cnn_output_layer(soc.build_rn_model(cnn_order="relu_bn", compile=False)).name == "cnn_bn_4"
+    with pytest.raises(ValueError, match="has no layer named cnn_"):
+        probes.object_features(soc.build_state_rn_model(compile=False), data)
