@@ -96,8 +96,9 @@ __all__ = [
     "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "random_scene", "draw_scene",
     "answer_question", "encode_question", "decode_question", "question_text", "parse_question",
     "all_questions", "generate", "save_dataset", "load_dataset", "generate_dataset", "answer_distribution",
-    "question_groups", "STATE_SIZE", "state_descriptions", "make_dataset", "QuestionBatches", "INITS", "init_like_pytorch", "build_rn_model",
-    "build_cnn_mlp_model", "build_state_rn_model", "takes_state", "MODELS", "load_model", "evaluate_model", "main",
+    "question_groups", "STATE_SIZE", "state_descriptions", "make_dataset", "QuestionBatches", "INITS",
+    "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model", "build_state_rn_model", "takes_state", "MODELS",
+    "load_model", "evaluate_model", "main",
 ]
 
 IMAGE_SIZE = 75
@@ -175,13 +176,14 @@ def draw_scene(scene: Scene, square_size: int = OBJECT_SIZE) -> np.ndarray:
     instead of 20 (notebooks/06_sort_of_clevr.ipynb, section 5); a square that would cross the
     border is cut there. Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    if not 1 <= int(square_size) <= 2 * OBJECT_SIZE:
+    square_size = int(square_size)
+    if not 1 <= square_size <= 2 * OBJECT_SIZE:
         raise ValueError(f"square_size must be between 1 and {2 * OBJECT_SIZE} pixels; got {square_size}.")
     img = np.full((IMAGE_SIZE, IMAGE_SIZE, 3), 255, np.uint8)
     half = OBJECT_SIZE // 2
     square = np.ones((square_size, square_size), bool)
     for c, ((x, y), s) in enumerate(zip(scene.centers.tolist(), scene.shapes.tolist())):
-        mask, start = (square, int(square_size) // 2) if s == 0 else (_MASKS[s], half)
+        mask, start = (square, square_size // 2) if s == 0 else (_MASKS[s], half)
         top, left = y - start, x - start
         rows = slice(max(top, 0), min(top + len(mask), IMAGE_SIZE))
         cols = slice(max(left, 0), min(left + len(mask), IMAGE_SIZE))
@@ -748,14 +750,11 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
     """
     _check_init(init)
     from .encoders import cnn_objects
-    from .relation import RelationNetwork
 
     image, question = _inputs()
     x = keras.layers.Rescaling(1 / 255, name="rescale")(image)
     objects = cnn_objects(x, cnn="paper", coordinates=True, order=cnn_order)
-    relation = RelationNetwork(g_units=g_units, f_units=f_units, f_dropout=dropout, shortcut=shortcut,
-                               reduction=reduction, name="relation_network")(objects, question)
-    answer = keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(relation)
+    answer = _relation_answer(objects, question, g_units, f_units, dropout, shortcut, reduction)
     model = keras.Model({"image": image, "question": question}, answer, name="sort_of_clevr_rn")
     return _finish(model, init, learning_rate, compile)
 
@@ -800,15 +799,20 @@ def build_state_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
     _check_init(init)
-    from .relation import RelationNetwork
-
     objects = keras.Input((len(COLORS), STATE_SIZE), name="objects")
     question = keras.Input((QUESTION_SIZE,), name="question")
-    relation = RelationNetwork(g_units=g_units, f_units=f_units, f_dropout=dropout, shortcut=True,
-                               reduction=reduction, name="relation_network")(objects, question)
-    answer = keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(relation)
+    answer = _relation_answer(objects, question, g_units, f_units, dropout, True, reduction)
     model = keras.Model({"objects": objects, "question": question}, answer, name="sort_of_clevr_state_rn")
     return _finish(model, init, learning_rate, compile)
+
+
+def _relation_answer(objects, question, g_units, f_units, dropout, shortcut, reduction):
+    """The RN layer on ``objects`` and ``question``, then the softmax over :data:`ANSWERS` (both RN models)."""
+    from .relation import RelationNetwork
+
+    relation = RelationNetwork(g_units=g_units, f_units=f_units, f_dropout=dropout, shortcut=shortcut,
+                               reduction=reduction, name="relation_network")(objects, question)
+    return keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(relation)
 
 
 def takes_state(model) -> bool:
