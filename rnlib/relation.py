@@ -169,6 +169,8 @@ class RelationNetwork(keras.layers.Layer):
             followed by the model's answer Dense. May be empty: the layer then returns the sum.
         f_dropout: dropout rate applied to the output of ``f_phi``'s last layer, i.e. right before
             the answer layer (training only).
+        f_dropout_every_layer: apply that dropout after *every* ``f_phi`` layer instead (the seed's
+            code: Dense, BatchNorm, ReLU, Dropout twice).
         pairs: ``"ordered"``: all ordered pairs (i, j), n * n of them with ``self_pairs``;
             ``"unordered"``: i < j only (i <= j with ``self_pairs``), half the work. The paper
             uses ordered pairs.
@@ -198,8 +200,9 @@ class RelationNetwork(keras.layers.Layer):
 
     def __init__(self, g_units=(256, 256, 256, 256), f_units=(256, 256), f_dropout=0.0,
                  pairs="ordered", self_pairs=True, reduction="sum", shortcut=False,
-                 activation="relu", g_batchnorm=False, f_batchnorm=False, **kwargs):
+                 activation="relu", g_batchnorm=False, f_batchnorm=False, f_dropout_every_layer=False, **kwargs):
         super().__init__(**kwargs)
+        self.f_dropout_every_layer = bool(f_dropout_every_layer)
         self.g_units = tuple(int(u) for u in g_units)
         self.f_units = tuple(int(u) for u in f_units)
         if not self.g_units:
@@ -251,7 +254,8 @@ class RelationNetwork(keras.layers.Layer):
         config.update(g_units=list(self.g_units), f_units=list(self.f_units), f_dropout=self.f_dropout,
                       pairs=self.pairs, self_pairs=self.self_pairs, reduction=self.reduction,
                       shortcut=self.shortcut, activation=self._activation_config,
-                      g_batchnorm=self.g_batchnorm, f_batchnorm=self.f_batchnorm)
+                      g_batchnorm=self.g_batchnorm, f_batchnorm=self.f_batchnorm,
+                      f_dropout_every_layer=self.f_dropout_every_layer)
         return config
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -322,8 +326,9 @@ class RelationNetwork(keras.layers.Layer):
             if self.f_batchnorm:
                 x = self.f_norms[k](x, training=training)
             x = self.activation(x)
-        if self.f_layers and self.f_dropout > 0:
-            x = self.f_dropout_layer(x, training=training)
+            last = k == len(self.f_layers) - 1
+            if self.f_dropout > 0 and (last or self.f_dropout_every_layer):
+                x = self.f_dropout_layer(x, training=training)
         return x
 
     def pair_features(self, objects, question, mask=None, training=False):

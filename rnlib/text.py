@@ -80,6 +80,21 @@ def vectorizer_from_config(config: dict) -> keras.layers.TextVectorization:
     return keras.saving.deserialize_keras_object(config)
 
 
+def vectorizer_from_vocabulary(vocabulary, sequence_length: int = SEQUENCE_LENGTH) -> keras.layers.TextVectorization:
+    """A vectorizer with a fixed ``vocabulary`` (``get_vocabulary()`` of a fitted one: ``""`` and
+    ``"[UNK]"`` first), giving the same ids as the vectorizer it came from. A saved NLVR model keeps its
+    vocabulary in its ``question_tokens`` layer (:class:`rnlib.encoders.QuestionTokens`).
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    vocabulary = [str(w) for w in vocabulary]
+    if vocabulary[:2] != ["", "[UNK]"]:
+        raise ValueError(f"a vocabulary starts with '' (padding) and '[UNK]'; got {vocabulary[:2]}")
+    return keras.layers.TextVectorization(
+        standardize=standardize, split="whitespace", output_mode="int",
+        output_sequence_length=sequence_length, vocabulary=vocabulary[2:], name="question_vectorizer")
+
+
 @dataclass
 class TextReport:
     """What a fitted vectorizer does to a list of sentences (see :func:`text_report`)."""

@@ -426,12 +426,14 @@ def plot_history(history, path=None, metrics=("loss", "accuracy"), title=None):
 def predict_labels(model, dataset) -> tuple[np.ndarray, np.ndarray]:
     """Run ``model`` over a dataset of ``(inputs, labels)`` batches: ``(true labels, predicted labels)``.
 
-    The predicted label is the arg-max of the model's output. Introduced in notebooks/04_training.ipynb.
+    The predicted label is the arg-max of the model's output over its classes (softmax outputs,
+    as Sort-of-CLEVR's), or, for a single sigmoid unit (NLVR's P(true)), 1 where the output is
+    above 0.5. Introduced in notebooks/04_training.ipynb.
     """
     y_true, y_pred = [], []
     for x, y in dataset:
-        out = model.predict_on_batch(x)
-        y_pred.append(np.argmax(out, axis=-1))
+        out = np.asarray(model.predict_on_batch(x))
+        y_pred.append((out[..., 0] > 0.5).astype(np.int64) if out.shape[-1] == 1 else np.argmax(out, axis=-1))
         y_true.append(np.asarray(y))
     return np.concatenate(y_true).reshape(-1), np.concatenate(y_pred).reshape(-1)
 

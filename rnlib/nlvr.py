@@ -1,0 +1,529 @@
+"""NLVR end to end: train the seed's Relation Network (and the course's, and the baselines), score it
+with NLVR's own metrics, export it. Introduced in notebooks/04_training.ipynb.
+
+Command line::
+
+    python -m rnlib.nlvr train --run-dir DIR [--model rn|text_only|image_only|cnn_lstm] [--config seed|course]
+        [--data synthetic|PATH] [--epochs 50] [--box-orders one|all] [--set KEY=VALUE ...] [--time-budget MIN]
+    python -m rnlib.nlvr evaluate --weights W.keras --json PATH
+    python -m rnlib.nlvr export --run-dir DIR --name NAME [--out data/pretrained] [--machine TEXT]
+
+``train`` is resumable: the same command continues an interrupted run at the batch it reached, in
+the same data order (:func:`rnlib.training.train`). An *epoch* is every training example once, in one
+box order drawn at random (``--box-orders one``); the seed's epochs showed all 6 box orders of every
+example (``--box-orders all``: one of its epochs is six of ours). ``--data`` is ``synthetic`` (the
+course's offline default), a folder in NLVR's layout with ``train/train.json`` (the full
+reproduction), or a folder holding ``dev.json`` and ``test.json`` only (such as ``../shared/nlvr``):
+then training and model selection use a split of Test-P by sentence group, and dev is the test
+split, a 1k-example miniature of the seed's run.
+
+``evaluate`` prints one JSON object with NLVR's image metrics, as the dataset's ``metrics_images.py``
+computes them: ``accuracy`` over every image (all 6 box orders) and ``count`` (images),
+``consistency`` (share of sentence groups whose every image is right), plus ``examples``,
+``example_accuracy`` (each example's 6 probabilities averaged), ``majority`` and accuracy per
+statement kind. A model file needs nothing beside it: the vocabulary and the image normalization
+are layers of the model. Images missing on disk are drawn from ``structured_rep``
+(:func:`rnlib.data.render`, which matches every non-antialiased pixel of the real PNGs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import platform
+import re
+import sys
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from .data import DATA_DIR, NLVRFormatError, read_examples, split_by_group
+from .data.synthetic import default_dataset, is_tower_scene, read_synthetic, sidecar_path
+from .images import IMAGE_SIZE, NormalizationStats, normalization_stats
+from .models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
+from .pipeline import IMAGES_PER_EXAMPLE, NLVRBatches, build_image_cache
+from .text import SEQUENCE_LENGTH, make_vectorizer, vectorizer_from_vocabulary
+
+__all__ = ["SEED_LOG", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
+           "predict_images", "evaluate_examples", "load_model", "pair_importance", "main"]
+
+#: The seed's training log as printed in its post (epochs 1-5 and 46-50; 6-45 were not shown):
+#: Keras's loss/acc on 74,460 training images and val_loss/val_acc on real dev (5,934 images).
+SEED_LOG = {"epoch": [1, 2, 3, 4, 5, 46, 47, 48, 49, 50],
+            "loss": [1.0313, 0.7153, 0.6576, 0.6421, 0.6343, 0.1855, 0.1775, 0.1716, 0.1699, 0.1673],
+            "accuracy": [0.5506, 0.5630, 0.5740, 0.5805, 0.5920, 0.9210, 0.9240, 0.9282, 0.9279, 0.9305],
+            "val_loss": [0.7847, 0.6877, 0.6664, 0.6624, 0.6584, 3.5557, 4.1076, 3.0868, 3.1258, 3.3528],
+            "val_accuracy": [0.5484, 0.5425, 0.5693, 0.5644, 0.5797, 0.5121, 0.4949, 0.5300, 0.5153, 0.5163]}
+
+COUNT_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "1", "2", "3", "4", "5", "6", "7",
+               "exactly", "least", "most", "more", "than", "only", "single", "multiple", "several", "many",
+               "no", "none", "each", "every", "all"}
+SPATIAL_WORDS = {"above", "below", "over", "under", "top", "bottom", "base", "edge", "edges", "wall", "walls",
+                 "side", "sides", "corner", "corners", "touching", "touch", "touches", "left", "right",
+                 "middle", "stacked", "on", "next", "between", "closely"}
+
+
+# ------------------------------------------------------------------------------------------------
+# Data: which examples train, select and test
+# ------------------------------------------------------------------------------------------------
+
+def _read(path):
+    """Examples of an NLVR-format file, with template ids when a synthetic sidecar lies beside it."""
+    return read_synthetic(path) if sidecar_path(path).exists() else read_examples(path)
+
+
+def _find(root: Path, split: str):
+    for path in (root / split / f"{split}.json", root / f"{split}.json"):
+        if path.exists():
+            return path
+    return None
+
+
+def load_splits(data="synthetic", validation_fraction: float = 0.2, seed: int = 0):
+    """``data`` -> ``(splits, image_root, description)``; ``splits`` maps train/validation/test to examples.
+
+    - ``"synthetic"``: the course's default dataset (generated on first use): train, dev as
+      validation, test.
+    - a folder with ``train.json`` (``train/train.json`` or beside dev.json): the seed's setting,
+      train, dev as validation (and as the reported split, as the seed did), test.json as test.
+    - a folder with ``dev.json`` and ``test.json`` only (``../shared/nlvr``): Test-P split by
+      sentence group into training and validation (``validation_fraction`` of the groups); dev is
+      the test split, never seen in training or selection.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    root = default_dataset() if data == "synthetic" else Path(data)
+    if not root.is_dir():
+        raise FileNotFoundError(f"{root}: no such folder (--data takes 'synthetic' or an NLVR folder)")
+    train, dev, test = (_find(root, s) for s in ("train", "dev", "test"))
+    image_root = root if (root / "train" / "images").exists() or (root / "dev" / "images").exists() else None
+    if train is not None:
+        if dev is None:
+            raise FileNotFoundError(f"{root}: has {train.name} but no dev.json for validation")
+        splits = {"train": _read(train), "validation": _read(dev)}
+        if test is not None:
+            splits["test"] = _read(test)
+        what = {"train": str(train), "validation": str(dev), "test": str(test) if test else None}
+    elif dev is not None and test is not None:
+        part_train, part_val = split_by_group(_read(test), (1 - validation_fraction, validation_fraction), seed=seed)
+        splits = {"train": part_train, "validation": part_val, "test": _read(dev)}
+        what = {"train": f"{test}: {1 - validation_fraction:.0%} of its sentence groups (seed {seed})",
+                "validation": f"{test}: the other {validation_fraction:.0%} of its sentence groups",
+                "test": str(dev),
+                "note": "no train.json here: a miniature of the seed's run, trained on Test-P, reported on dev"}
+    else:
+        raise FileNotFoundError(f"{root}: neither train.json (with dev.json) nor dev.json and test.json found")
+    what["source"] = "synthetic" if data == "synthetic" else str(root)
+    what["sizes"] = {k: len(v) for k, v in splits.items()}
+    return splits, image_root, what
+
+
+@dataclass
+class Prepared:
+    """What :func:`prepare` makes of the splits: token ids, labels, image caches, fitted statistics."""
+    splits: dict
+    vocabulary: list
+    tokens: dict  # split -> (E, T) int32
+    labels: dict  # split -> (E,) float32
+    caches: dict  # split -> rnlib.pipeline.ImageCache of the 6E images
+    stats: NormalizationStats  # of the training images
+
+    def batches(self, split, batch_size, orders="all", shuffle=False, seed=0):
+        return NLVRBatches(self.caches[split], self.tokens[split], self.labels[split], batch_size, orders,
+                           shuffle, seed)
+
+
+def prepare(splits, image_root=None, cache_dir=None, image_size=IMAGE_SIZE, vocabulary=None,
+            sequence_length: int = SEQUENCE_LENGTH, verbose: bool = True) -> Prepared:
+    """Vectorize the sentences (vocabulary fitted on ``splits["train"]`` unless given), cache every
+    split's resized uint8 images on disk (:func:`rnlib.pipeline.build_image_cache`) and compute the
+    training images' statistics.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    vectorizer = (vectorizer_from_vocabulary(vocabulary, sequence_length) if vocabulary is not None else
+                  make_vectorizer([e.sentence for e in splits["train"]], sequence_length))
+    tokens, labels, caches = {}, {}, {}
+    for name, examples in splits.items():
+        tokens[name] = np.asarray(vectorizer([e.sentence for e in examples]), np.int32)
+        labels[name] = np.array([float(e.label) for e in examples], np.float32)
+        tag = name if examples[0].split == name else f"{name}-from-{examples[0].split}"
+        caches[name] = build_image_cache(examples, image_root, cache_dir or DATA_DIR / "cache", image_size,
+                                         name=tag, verbose=verbose)
+    stats = normalization_stats(caches["train"].chunks()) if "train" in caches else None
+    return Prepared(splits, vectorizer.get_vocabulary(), tokens, labels, caches, stats)
+
+
+def image_normalization(stats: NormalizationStats, normalization: str):
+    """``(mean, std)`` for the model: per channel, or one scalar over all pixels (the seed's)."""
+    if normalization == "per_channel":
+        return stats.mean.tolist(), stats.std.tolist()
+    mean = float(np.mean(stats.mean))  # the channels have the same number of pixels
+    var = float(np.mean(stats.std.astype(np.float64) ** 2 + (stats.mean - mean) ** 2))
+    return mean, var ** 0.5
+
+
+# ------------------------------------------------------------------------------------------------
+# Metrics
+# ------------------------------------------------------------------------------------------------
+
+def _words(sentence: str) -> set:
+    return set(re.findall(r"[a-z0-9]+", sentence.lower()))
+
+
+def statement_kinds(examples) -> dict:
+    """Per-example group names for the per-kind accuracies: ``scene`` (tower or scatter) always;
+    ``template`` for synthetic examples; ``count words`` and ``spatial words`` (yes/no) for real ones.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    kinds = {"scene": ["tower" if is_tower_scene(e.structured_rep) else "scatter" for e in examples]}
+    if all(getattr(e, "template", "") for e in examples):
+        kinds["template"] = [e.template for e in examples]
+    else:
+        kinds["count words"] = ["yes" if _words(e.sentence) & COUNT_WORDS else "no" for e in examples]
+        kinds["spatial words"] = ["yes" if _words(e.sentence) & SPATIAL_WORDS else "no" for e in examples]
+    return kinds
+
+
+def nlvr_metrics(probabilities, examples) -> dict:
+    """NLVR's image metrics from ``probabilities`` (E, 6): P(true) of every box order of every example.
+
+    ``accuracy``/``count``: over all 6E images; ``consistency``: share of sentence groups all of whose
+    images are right; ``example_accuracy``: each example's 6 probabilities averaged, then thresholded;
+    ``majority``: share of the more frequent label; ``predicted_true``: share of images answered true;
+    ``kinds``: image accuracy per statement kind (:func:`statement_kinds`).
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    p = np.asarray(probabilities, np.float64).reshape(len(examples), IMAGES_PER_EXAMPLE)
+    labels = np.array([e.label for e in examples], bool)
+    right = (p > 0.5) == labels[:, None]
+    groups = defaultdict(list)
+    for e, r in zip(examples, right):
+        groups[e.group].append(bool(r.all()))
+    kinds = {}
+    for level, names in statement_kinds(examples).items():
+        names = np.array(names)
+        kinds[level] = {str(n): {"accuracy": float(right[names == n].mean()), "examples": int((names == n).sum())}
+                        for n in sorted(set(names.tolist()))}
+    return {"accuracy": float(right.mean()), "count": int(right.size),
+            "consistency": float(np.mean([all(g) for g in groups.values()])), "groups": len(groups),
+            "examples": len(examples), "example_accuracy": float(((p.mean(axis=1) > 0.5) == labels).mean()),
+            "majority": float(max(labels.mean(), 1 - labels.mean())),
+            "predicted_true": float((p > 0.5).mean()), "kinds": kinds}
+
+
+def predict_images(model, cache, token_ids, batch_size: int = 256) -> np.ndarray:
+    """P(true) for every image of a cache: (E, 6), box orders in columns.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    token_ids = np.asarray(token_ids, np.int32)
+    batches = NLVRBatches(cache, token_ids, np.zeros(len(token_ids)), batch_size, orders="all", shuffle=False)
+    out = [np.asarray(model.predict_on_batch(batches[i][0])).reshape(-1) for i in range(len(batches))]
+    return np.concatenate(out).reshape(len(token_ids), IMAGES_PER_EXAMPLE)
+
+
+def load_model(path):
+    """Load an NLVR model file (``safe_mode=True``) and check that it is one.
+
+    Raises FileNotFoundError / ValueError naming ``path`` when it is missing, not a ``.keras`` file,
+    or a model of another task (no ``question_tokens`` layer: e.g. a Sort-of-CLEVR model).
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    from . import encoders, relation  # noqa: F401  (registers the custom layers)
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no such model file (make one with python -m rnlib.nlvr train)")
+    if path.suffix != ".keras":
+        raise ValueError(f"{path}: expected a .keras model file, got a {path.suffix or 'suffix-less'} file")
+    try:
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
+    except Exception as e:  # a zip that is not a Keras model, a truncated file, ...
+        raise ValueError(f"{path}: not a loadable Keras model ({type(e).__name__}: {e})") from None
+    names = {layer.name for layer in model.layers}
+    if not {"question_tokens", "image_normalization"} & names or not {"image", "tokens"} <= names:
+        raise ValueError(f"{path}: not an NLVR model of rnlib.nlvr (it has no question_tokens/image_normalization "
+                         f"layer; its inputs are {[i.name for i in model.inputs]}). NLVR models are made by "
+                         "python -m rnlib.nlvr train.")
+    return model
+
+
+def model_vocabulary(model) -> list:
+    """The vocabulary a model was trained with (``["", "[UNK]"]`` for the image-only baseline)."""
+    names = {layer.name for layer in model.layers}
+    return list(model.get_layer("question_tokens").vocabulary) if "question_tokens" in names else ["", "[UNK]"]
+
+
+def evaluate_examples(model, examples, image_root=None, batch_size: int = 256, cache_dir=None,
+                      verbose: bool = False) -> dict:
+    """:func:`nlvr_metrics` of ``model`` on ``examples`` (images read from ``image_root`` or drawn).
+
+    The sentences are turned into ids with the model's own vocabulary; the embedding must have one
+    row per vocabulary word, otherwise ValueError (a vocabulary mismatch).
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    vocabulary = model_vocabulary(model)
+    rows = model.get_layer("word_embedding").input_dim if "word_embedding" in {l.name for l in model.layers} else None
+    if rows is not None and rows != len(vocabulary):
+        raise ValueError(f"vocabulary mismatch: the model's question_tokens layer has {len(vocabulary)} words, "
+                         f"its word_embedding {rows} rows")
+    size = tuple(model.get_layer("image").output.shape[1:3])
+    prepared = prepare({"eval": list(examples)}, image_root, cache_dir, size, vocabulary=vocabulary,
+                       sequence_length=int(model.get_layer("tokens").output.shape[1]), verbose=verbose)
+    probabilities = predict_images(model, prepared.caches["eval"], prepared.tokens["eval"], batch_size)
+    return nlvr_metrics(probabilities, list(examples))
+
+
+# ------------------------------------------------------------------------------------------------
+# Which pairs move the answer
+# ------------------------------------------------------------------------------------------------
+
+def pair_importance(model, image, tokens) -> tuple[np.ndarray, float]:
+    """For one image: how much P(true) changes when each pair (i, j) is left out of the RN's sum.
+
+    ``image`` (H, W, 3) float32 pixels 0..255, ``tokens`` (T,) ids. Returns ``(delta, p)`` with
+    ``delta`` (n, n): P(true) without pair (i, j) minus ``p``, the model's P(true) with all pairs
+    (inference mode). Positive: the pair pushed towards "false"; negative: towards "true".
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    from keras import ops
+
+    rn = model.get_layer("relation_network")
+    question_name = "question_embedding"
+    probe = keras.Model(model.inputs, [model.get_layer("objects").output, model.get_layer(question_name).output])
+    objects, question = probe.predict_on_batch({"image": image[None].astype(np.float32),
+                                                "tokens": np.asarray(tokens, np.int32)[None]})
+    grid = np.asarray(rn.pair_features(objects, question))[0]  # (n, n, units)
+    n = grid.shape[0]
+    total = grid.sum(axis=(0, 1))
+    sums = np.concatenate([total[None], total[None] - grid.reshape(n * n, -1)])  # all pairs, then each left out
+    x = ops.convert_to_tensor(sums.astype(np.float32))
+    for k, dense in enumerate(rn.f_layers):
+        x = dense(x)
+        if rn.f_batchnorm:
+            x = rn.f_norms[k](x, training=False)
+        x = rn.activation(x)
+    p = np.asarray(model.get_layer("answer")(x)).reshape(-1)
+    return (p[1:] - p[0]).reshape(n, n), float(p[0])
+
+
+# ------------------------------------------------------------------------------------------------
+# Command line
+# ------------------------------------------------------------------------------------------------
+
+class _EpochSeconds(keras.callbacks.Callback):
+    """Adds ``seconds`` (wall time of the epoch, validation included) to the logs, so history.csv has it."""
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._t0 = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        if logs is not None:
+            logs["seconds"] = time.time() - self._t0
+
+
+def _parse_settings(pairs) -> dict:
+    out = {}
+    for text in pairs or []:
+        key, sep, value = text.partition("=")
+        if not sep:
+            raise ValueError(f"--set takes KEY=VALUE, got {text!r}")
+        out[key] = json.loads(value) if value not in ("pre", "post", "scalar", "per_channel", "he_normal",
+                                                      "glorot_uniform") else value
+    return out
+
+
+def _vocabulary_digest(vocabulary) -> str:
+    return hashlib.sha256("\n".join(vocabulary).encode()).hexdigest()[:16]
+
+
+def _glove(vocabulary):
+    from .embeddings import glove_matrix
+
+    matrix, coverage = glove_matrix(vocabulary, missing="zero")
+    return matrix, {"types": coverage.n_types, "found": coverage.n_types_found, "missing": coverage.missing[:50]}
+
+
+def _cmd_train(args) -> int:
+    from .training import train
+
+    settings = nlvr_config(args.config, **_parse_settings(args.set))
+    batch_size = int(settings["batch_size"])
+    splits, image_root, data = load_splits(args.data, seed=args.split_seed)
+    prepared = prepare(splits, image_root, args.cache_dir)
+    run_dir = Path(args.run_dir)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    config = {"task": "nlvr", "model": args.model, "config": args.config, "settings": settings, "data": data,
+              "box_orders": args.box_orders, "shuffle_seed": args.shuffle_seed, "glove": not args.no_glove,
+              "vocabulary_size": len(prepared.vocabulary), "vocabulary_sha": _vocabulary_digest(prepared.vocabulary)}
+    config_path = run_dir / "config.json"
+    if config_path.exists():
+        old = json.loads(config_path.read_text())
+        if old.get("task") != "nlvr":
+            raise ValueError(f"{run_dir} is a run folder of another task or model ({config_path} has no "
+                             f"'task': 'nlvr'); use a new --run-dir")
+        if old.get("vocabulary_sha") != config["vocabulary_sha"]:
+            raise ValueError(f"vocabulary mismatch: {run_dir} was trained on a vocabulary of "
+                             f"{old.get('vocabulary_size')} words from {old.get('data', {}).get('train')}, this "
+                             f"data gives {config['vocabulary_size']} other words; use the same --data or a new --run-dir")
+        if {k: v for k, v in old.items() if k != "data"} != {k: v for k, v in config.items() if k != "data"}:
+            raise ValueError(f"{run_dir} was started with other settings:\n  {old}\n  now: {config}\n"
+                             "Use the same arguments to resume, or a new --run-dir.")
+    else:
+        config_path.write_text(json.dumps(config, indent=1) + "\n")
+
+    keras.utils.set_random_seed(args.shuffle_seed)
+    matrix, coverage = _glove(prepared.vocabulary) if not args.no_glove else (None, None)
+    mean, std = image_normalization(prepared.stats, settings["normalization"])
+    model = build_nlvr_model(args.model, prepared.vocabulary, mean, std, settings, embedding_matrix=matrix)
+    model.compile(keras.optimizers.Adam(settings["learning_rate"]), "binary_crossentropy", metrics=["accuracy"])
+    train_ds = prepared.batches("train", batch_size, args.box_orders, shuffle=True, seed=args.shuffle_seed)
+    val_ds = prepared.batches("validation", 256)
+    print(f"[nlvr] {args.model} ({args.config} config): {len(splits['train'])} training examples, "
+          f"{len(splits['validation'])} validation examples (x6 images), batch {batch_size}, "
+          f"{args.epochs} epochs, run dir {run_dir}; GloVe coverage {coverage}", flush=True)
+    budget = None if args.time_budget is None else 60 * args.time_budget
+    history = train(model, train_ds, val_ds, args.epochs, run_dir, save_every_steps=args.save_every_steps,
+                    log_every_steps=args.log_every, batch_size=batch_size, time_budget_s=budget,
+                    callbacks=[_EpochSeconds()])
+    if (run_dir / "best.keras").exists():
+        best = load_model(run_dir / "best.keras")
+        results = {"model": args.model, "config": args.config, "data": data,
+                   "epochs_done": len(history.get("epoch", [])),
+                   "best_epoch": int(np.argmax(history["val_accuracy"])) + 1 if history.get("val_accuracy") else None,
+                   "train_seconds": float(np.nansum(history.get("seconds", [0.0]))),
+                   "glove_coverage": coverage}
+        for split in splits:
+            probabilities = predict_images(best, prepared.caches[split], prepared.tokens[split])
+            results[split] = nlvr_metrics(probabilities, splits[split])
+        (run_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
+        print(json.dumps({k: (v if not isinstance(v, dict) or "accuracy" not in v else
+                              {m: v[m] for m in ("accuracy", "consistency", "count")}) for k, v in results.items()},
+                         indent=1))
+    return 0
+
+
+def _cmd_evaluate(args) -> int:
+    model = load_model(args.weights)
+    path = Path(args.json)
+    examples = _read(path)
+    root = path.parent.parent if (path.parent / "images").exists() else None
+    result = evaluate_examples(model, examples, root, args.batch_size, args.cache_dir)
+    print(json.dumps({"weights": str(args.weights), "json": str(path),
+                      "images": "PNG files" if root else "drawn from structured_rep", **result}, indent=1))
+    return 0
+
+
+def _cmd_export(args) -> int:
+    """The run's best model (no optimizer state), its results and learning curves, into ``--out``."""
+    from .training import read_history, save_model_atomic
+
+    run_dir, out = Path(args.run_dir), Path(args.out)
+    for need in ("best.keras", "results.json", "config.json", "history.csv"):
+        if not (run_dir / need).exists():
+            raise FileNotFoundError(f"{run_dir / need}: missing; export takes a finished (or budget-stopped) "
+                                    "run folder of python -m rnlib.nlvr train")
+    model = load_model(run_dir / "best.keras")
+    weights = save_model_atomic(model, out / f"{args.name}.keras")
+    config = json.loads((run_dir / "config.json").read_text())
+    history = read_history(run_dir / "history.csv")
+    curves = plot_curves(history, out / f"{args.name}_curves.png", seed_log=config.get("config") == "seed",
+                         title=args.name)
+    results = json.loads((run_dir / "results.json").read_text())
+    for path in args.also or []:  # e.g. real NLVR dev for a model trained on synthetic data
+        examples = _read(path)
+        results.setdefault("also", {})[str(path)] = {
+            "images": "drawn from structured_rep", **evaluate_examples(model, examples, None)}
+    results.update(name=args.name, weights=str(weights), curves=str(curves), command=args.command_line,
+                   machine=args.machine, config=config, history={k: [round(v, 5) for v in vals]
+                                                                  for k, vals in history.items()})
+    (out / f"{args.name}_results.json").write_text(json.dumps(results, indent=1) + "\n")
+    print(f"exported {weights}, {curves}, {out / f'{args.name}_results.json'}")
+    return 0
+
+
+def plot_curves(history, path=None, seed_log: bool = True, title=None):
+    """Loss and accuracy per epoch, train and validation, with the seed's printed log beside them.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), dpi=100)
+    epochs = [e + 1 for e in history["epoch"]]
+    for ax, metric in zip(axes, ("loss", "accuracy")):
+        ax.plot(epochs, history[metric], label="train", color="C0")
+        ax.plot(epochs, history[f"val_{metric}"], label="validation", color="C1")
+        if seed_log:
+            for part in (slice(0, 5), slice(5, 10)):
+                ax.plot(SEED_LOG["epoch"][part], SEED_LOG[metric][part], "o--", color="C0", alpha=0.45, ms=3,
+                        label="seed: train" if part.start == 0 else None)
+                ax.plot(SEED_LOG["epoch"][part], SEED_LOG[f"val_{metric}"][part], "o--", color="C1", alpha=0.45,
+                        ms=3, label="seed: real dev" if part.start == 0 else None)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path if path is not None else fig
+
+
+def main(argv=None) -> int:
+    """The command line (see the module docstring)."""
+    parser = argparse.ArgumentParser(prog="python -m rnlib.nlvr", description="NLVR: train, evaluate, export.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    t = sub.add_parser("train", help="train a model; rerun the same command to resume")
+    t.add_argument("--run-dir", required=True)
+    t.add_argument("--model", choices=MODEL_KINDS, default="rn")
+    t.add_argument("--config", choices=sorted(NLVR_CONFIGS), default="course")
+    t.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="change settings of the config, e.g. padding=post")
+    t.add_argument("--data", default="synthetic", help="'synthetic' or an NLVR folder (see the module docstring)")
+    t.add_argument("--epochs", type=int, default=50, help="total epochs of the run (including earlier ones)")
+    t.add_argument("--box-orders", choices=("one", "all"), default="one",
+                   help="one random box order per example per epoch (default), or all 6 (the seed's epochs)")
+    t.add_argument("--no-glove", action="store_true", help="start from random word vectors instead of GloVe")
+    t.add_argument("--shuffle-seed", type=int, default=0)
+    t.add_argument("--split-seed", type=int, default=0, help="seed of the group split when there is no train.json")
+    t.add_argument("--time-budget", type=float, default=None, help="minutes; rerun to go on")
+    t.add_argument("--save-every-steps", type=int, default=200)
+    t.add_argument("--log-every", type=int, default=None)
+    t.add_argument("--cache-dir", default=None, help="where resized uint8 images are cached (default data/cache)")
+    e = sub.add_parser("evaluate", help="NLVR's image metrics of a model on an NLVR-format file")
+    e.add_argument("--weights", required=True)
+    e.add_argument("--json", required=True, help="the NLVR-format file to score")
+    e.add_argument("--batch-size", type=int, default=256)
+    e.add_argument("--cache-dir", default=None)
+    x = sub.add_parser("export", help="best model + results JSON + curves, e.g. into data/pretrained")
+    x.add_argument("--run-dir", required=True)
+    x.add_argument("--name", required=True)
+    x.add_argument("--out", default=str(DATA_DIR / "pretrained"))
+    x.add_argument("--machine", default=f"CPU ({platform.machine()}), Keras {keras.__version__}")
+    x.add_argument("--command-line", default=None, help="the train command that made the run, to record")
+    x.add_argument("--also", nargs="*", help="NLVR-format files to score too (e.g. ../shared/nlvr/dev.json)")
+    args = parser.parse_args(argv)
+    try:
+        return {"train": _cmd_train, "evaluate": _cmd_evaluate, "export": _cmd_export}[args.command](args)
+    except (FileNotFoundError, ValueError, NLVRFormatError, ImportError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

