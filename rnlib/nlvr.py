@@ -177,12 +177,14 @@ def _words(sentence: str) -> set:
 
 
 def statement_kinds(examples) -> dict:
-    """Per-example group names for the per-kind accuracies: ``scene`` (tower or scatter) always;
+    """Per-example group names for the per-kind accuracies: ``label`` (the accuracy on true examples
+    is the share answered true, on false ones the share answered false) and ``scene`` (tower or scatter) always;
     ``template`` for synthetic examples; ``count words`` and ``spatial words`` (yes/no) for real ones.
 
     Introduced in notebooks/04_training.ipynb.
     """
-    kinds = {"scene": ["tower" if is_tower_scene(e.structured_rep) else "scatter" for e in examples]}
+    kinds = {"label": ["true" if e.label else "false" for e in examples],
+             "scene": ["tower" if is_tower_scene(e.structured_rep) else "scatter" for e in examples]}
     if all(getattr(e, "template", "") for e in examples):
         kinds["template"] = [e.template for e in examples]
     else:

@@ -146,7 +146,9 @@ def test_nlvr_metrics_by_hand():
     assert m["example_accuracy"] == pytest.approx(3 / 4)
     assert m["majority"] == pytest.approx(3 / 4)
     assert m["predicted_true"] == pytest.approx(10 / 24)
-    assert set(m["kinds"]) == {"scene", "count words", "spatial words"}
+    assert set(m["kinds"]) == {"label", "scene", "count words", "spatial words"}
+    assert m["kinds"]["label"]["false"] == {"accuracy": 1.0, "examples": 1}
+    assert m["kinds"]["label"]["true"]["accuracy"] == pytest.approx(10 / 18)
 
 
 def nlvr_example(group, m, label):
