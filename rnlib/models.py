@@ -215,7 +215,7 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
             parts.append(question)
         x = parts[0] if len(parts) == 1 else layers.Concatenate(name="image_and_question")(parts)
         x = _readout(x, **f)
-    answer = layers.Dense(1, activation="sigmoid", name="answer")(x)
+    answer = layers.Dense(1, activation="sigmoid", dtype="float32", name="answer")(x)  # float32 under mixed precision
     inputs = {"image": image, "tokens": tokens}
     return keras.Model(inputs, answer, name=name or f"nlvr_{kind}")
 

@@ -368,6 +368,7 @@ def _cmd_train(args) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     config = {"task": "nlvr", "model": args.model, "config": args.config, "settings": settings, "data": data,
               "box_orders": args.box_orders, "shuffle_seed": args.shuffle_seed, "glove": not args.no_glove,
+              **({"precision": args.precision} if args.precision != "float32" else {}),
               "vocabulary_size": len(prepared.vocabulary), "vocabulary_sha": _vocabulary_digest(prepared.vocabulary)}
     config_path = run_dir / "config.json"
     if config_path.exists():
@@ -386,6 +387,10 @@ def _cmd_train(args) -> int:
         config_path.write_text(json.dumps(config, indent=1) + "\n")
 
     keras.utils.set_random_seed(args.shuffle_seed)
+    if args.precision != "float32":
+        from .hardware import precision_policy
+
+        keras.mixed_precision.set_global_policy(precision_policy() if args.precision == "auto" else args.precision)
     matrix, coverage = _glove(prepared.vocabulary) if not args.no_glove else (None, None)
     mean, std = image_normalization(prepared.stats, settings["normalization"])
     model = build_nlvr_model(args.model, prepared.vocabulary, mean, std, settings, embedding_matrix=matrix)
@@ -501,6 +506,8 @@ def main(argv=None) -> int:
     t.add_argument("--box-orders", choices=("one", "all"), default="one",
                    help="one random box order per example per epoch (default), or all 6 (the seed's epochs)")
     t.add_argument("--no-glove", action="store_true", help="start from random word vectors instead of GloVe")
+    t.add_argument("--precision", choices=("float32", "auto", "mixed_bfloat16", "mixed_float16"), default="float32",
+                   help="auto: rnlib.hardware.precision_policy() (bf16 on a CPU with bf16 units, fp16 on a GPU)")
     t.add_argument("--shuffle-seed", type=int, default=0)
     t.add_argument("--split-seed", type=int, default=0, help="seed of the group split when there is no train.json")
     t.add_argument("--time-budget", type=float, default=None, help="minutes; rerun to go on")
