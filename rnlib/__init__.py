@@ -7,8 +7,10 @@ Modules, in the order data flows through them (a lower layer never imports a hig
   resized uint8 images and their normalization; ``rnlib.pipeline``: NLVR as tf.data datasets.
 - ``rnlib.encoders``: CNN feature-map cells as objects, coordinates, the question encoder;
   ``rnlib.relation``: the ``RelationNetwork`` layer; ``rnlib.loop_graph``: the seed's per-pair
-  loop graph, for comparison; ``rnlib.models``: NLVR model builders; ``rnlib.graph``: model drawings.
-- ``rnlib.training``: resumable training, history and learning curves, per-group accuracy.
+  loop graph, for comparison; ``rnlib.models``: NLVR model builders (the seed's and the course's configurations, baselines); ``rnlib.graph``: model drawings.
+- ``rnlib.training``: resumable training, history and learning curves, per-group accuracy;
+  ``rnlib.hardware``: the device and the mixed-precision policy that pays on it.
+- ``rnlib.nlvr``: NLVR end to end (train the seed's and the course's models, NLVR's metrics, command line).
 - ``rnlib.sort_of_clevr``: the paper's Sort-of-CLEVR benchmark (data, models, command line).
 - ``rnlib.runner``: executes the notebooks (full parameters in place, or QUICK mode into build/).
 
