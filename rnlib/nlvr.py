@@ -46,7 +46,8 @@ from .data import DATA_DIR, NLVRFormatError, read_examples, split_by_group
 from .data.synthetic import default_dataset, is_tower_scene, read_synthetic, sidecar_path
 from .images import IMAGE_SIZE, NormalizationStats, normalization_stats
 from .models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
-from .pipeline import IMAGES_PER_EXAMPLE, NLVRBatches, build_image_cache
+from .batches import IMAGES_PER_EXAMPLE, NLVRBatches
+from .pipeline import build_image_cache
 from .text import SEQUENCE_LENGTH, make_vectorizer, vectorizer_from_vocabulary
 
 __all__ = ["SEED_LOG", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
@@ -130,7 +131,7 @@ class Prepared:
     vocabulary: list
     tokens: dict  # split -> (E, T) int32
     labels: dict  # split -> (E,) float32
-    caches: dict  # split -> rnlib.pipeline.ImageCache of the 6E images
+    caches: dict  # split -> rnlib.batches.ImageCache of the 6E images
     stats: NormalizationStats  # of the training images
 
     def batches(self, split, batch_size, orders="all", shuffle=False, seed=0):

@@ -30,15 +30,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
 from .data import DATA_DIR, SHARED_NLVR, check_leakage, load_image, read_examples, split_by_group
+from .batches import IMAGES_PER_EXAMPLE, ImageCache, NLVRBatches  # noqa: F401  (re-exported)
 from .images import IMAGE_SIZE, RESIZE_METHOD, NormalizationStats, augment, normalization_stats, normalize, resize
 from .text import SEQUENCE_LENGTH, make_vectorizer, text_report
 
-IMAGES_PER_EXAMPLE = 6
 FULL_SIZE = (100, 400)
 _CACHE_VERSION = 1  # bump when the way cached pixels are made changes
 
@@ -120,37 +119,6 @@ class _FullSizeLoader:
     def __call__(self, indices):
         return np.stack([load_image(self.examples[i // IMAGES_PER_EXAMPLE], int(i % IMAGES_PER_EXAMPLE), self.root)
                          for i in indices])
-
-
-@dataclass
-class ImageCache:
-    """A file of ``n`` resized uint8 images, ``(n, height, width, 3)`` in C order, read batch by batch.
-
-    Reads use ``os.pread`` into a fresh buffer rather than ``np.memmap``: the pages of a memory
-    map that a process has touched count as its resident memory, so one epoch over a 2.2 GB memmap
-    would show 2.2 GB of RSS; with pread the kernel keeps the file in its page cache instead, which
-    it frees whenever memory is needed.
-    """
-    path: Path
-    n: int
-    image_size: tuple
-
-    @property
-    def image_bytes(self) -> int:
-        return self.image_size[0] * self.image_size[1] * 3
-
-    def read(self, indices) -> np.ndarray:
-        out = np.empty((len(indices), *self.image_size, 3), np.uint8)
-        size = self.image_bytes
-        with open(self.path, "rb", buffering=0) as f:
-            for j, i in enumerate(indices):
-                out[j] = np.frombuffer(os.pread(f.fileno(), size, int(i) * size), np.uint8).reshape(out.shape[1:])
-        return out
-
-    def chunks(self, chunk: int = 256):
-        """Yield the images in order, ``chunk`` at a time (for one-pass statistics)."""
-        for start in range(0, self.n, chunk):
-            yield self.read(range(start, min(start + chunk, self.n)))
 
 
 def _cache_key(examples, root, image_size, method) -> str:
@@ -306,91 +274,3 @@ def nlvr_datasets(source="synthetic", image_size=IMAGE_SIZE, batch_size: int = 6
     if verbose:
         print(data)
     return data
-
-
-# ---------------------------------------------------------------------------------------------
-# NumPy batches for any Keras backend, one box order per example per epoch
-
-
-class NLVRBatches(keras.utils.PyDataset):
-    """Batches ``({"image": float32 pixels 0..255, "tokens": int32}, label)`` from a uint8 image cache.
-
-    ``token_ids`` (E, T) and ``labels`` (E,) are per example; ``images`` is an :class:`ImageCache`
-    (or a uint8 array) of the 6E images, image ``6 e + k`` being box order k of example e.
-    ``orders``:
-
-    - ``"one"`` (training; what an *epoch* means in this course): every example once, in one box
-      order drawn at random for that epoch, in a random order of examples;
-    - ``"all"`` (the seed's epochs, and evaluation): all 6E images; shuffled when ``shuffle``.
-
-    Epoch ``e`` is drawn from ``default_rng([seed, e])``, so :func:`rnlib.training.train` resumes an
-    interrupted epoch in its original order (:meth:`resume_at`). The model normalizes the pixels
-    itself (:func:`rnlib.models.build_nlvr_model`), so the batches are plain NumPy and run with any
-    Keras backend (TensorFlow here and on Colab, JAX on a machine without TensorFlow).
-
-    Introduced in notebooks/04_training.ipynb.
-    """
-
-    def __init__(self, images, token_ids, labels, batch_size: int = 64, orders: str = "one",
-                 shuffle: bool = True, seed: int = 0, epoch: int = 0, start_batch: int = 0, workers: int = 1):
-        super().__init__(workers=workers, use_multiprocessing=False)
-        if orders not in ("one", "all"):
-            raise ValueError(f"orders must be 'one' or 'all'; got {orders!r}.")
-        self.images, self.token_ids = images, np.asarray(token_ids, np.int32)
-        self.labels = np.asarray(labels, np.float32)
-        n_images = images.n if isinstance(images, ImageCache) else len(images)
-        if n_images != IMAGES_PER_EXAMPLE * len(self.labels) or len(self.token_ids) != len(self.labels):
-            raise ValueError(f"{len(self.labels)} labels, {len(self.token_ids)} token rows and {n_images} images "
-                             f"do not fit ({IMAGES_PER_EXAMPLE} images per example).")
-        self.batch_size, self.orders, self.shuffle, self.seed = int(batch_size), orders, bool(shuffle), int(seed)
-        self.epoch, self.start_batch = int(epoch), int(start_batch)
-        if not 0 <= self.start_batch < max(self.batches_per_epoch, 1):
-            raise ValueError(f"start_batch must be in [0, {self.batches_per_epoch}); got {start_batch}.")
-        self._order = self._image_order()
-
-    def _image_order(self) -> np.ndarray:
-        """The image indices of the current epoch, in the order they are served."""
-        n = len(self.labels)
-        rng = np.random.default_rng([self.seed, self.epoch])
-        if self.orders == "one":
-            examples = rng.permutation(n) if self.shuffle else np.arange(n)
-            return IMAGES_PER_EXAMPLE * examples + rng.integers(0, IMAGES_PER_EXAMPLE, n)
-        images = np.arange(IMAGES_PER_EXAMPLE * n)
-        return rng.permutation(images) if self.shuffle else images
-
-    @property
-    def batches_per_epoch(self) -> int:
-        return -(-self._n_served() // self.batch_size)
-
-    def _n_served(self) -> int:
-        return len(self.labels) * (1 if self.orders == "one" else IMAGES_PER_EXAMPLE)
-
-    def __len__(self):
-        return self.batches_per_epoch - self.start_batch
-
-    def image_indices(self, i) -> np.ndarray:
-        """The image indices (6 e + k) in batch ``i`` of this dataset."""
-        k = (self.start_batch + int(i)) * self.batch_size
-        return self._order[k:k + self.batch_size]
-
-    def __getitem__(self, i):
-        if not 0 <= i < len(self):
-            raise IndexError(f"batch {i} out of range: this dataset has {len(self)} batches.")
-        idx = self.image_indices(i)
-        pixels = self.images.read(idx) if isinstance(self.images, ImageCache) else self.images[idx]
-        example = idx // IMAGES_PER_EXAMPLE
-        return ({"image": pixels.astype(np.float32), "tokens": self.token_ids[example]}, self.labels[example])
-
-    def on_epoch_end(self):
-        self.set_epoch(self.epoch + 1)
-
-    def set_epoch(self, epoch: int) -> None:
-        """Serve epoch ``epoch``'s order from now on (:func:`rnlib.training.train` calls it as each epoch begins)."""
-        if int(epoch) != self.epoch:
-            self.epoch = int(epoch)
-            self._order = self._image_order()
-
-    def resume_at(self, epoch: int, batch: int = 0) -> "NLVRBatches":
-        """The batches of epoch ``epoch`` from batch ``batch`` on, in the order that epoch first had."""
-        return NLVRBatches(self.images, self.token_ids, self.labels, self.batch_size, self.orders, self.shuffle,
-                           self.seed, epoch, batch, self.workers)

@@ -14,7 +14,7 @@ from rnlib.data import SHARED_NLVR, read_examples
 from rnlib.data.synthetic import write_dataset
 from rnlib.encoders import QuestionTokens
 from rnlib.models import MODEL_KINDS, build_nlvr_model, nlvr_config
-from rnlib.pipeline import NLVRBatches
+from rnlib.batches import NLVRBatches
 from rnlib.training import predict_labels
 
 from conftest import example_json, write_jsonl
