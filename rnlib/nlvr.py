@@ -426,10 +426,12 @@ def _cmd_evaluate(args) -> int:
     model = load_model(args.weights)
     path = Path(args.json)
     examples = _read(path)
-    root = path.parent.parent if (path.parent / "images").exists() else None
+    # NLVR's layout: {root}/{split}/{split}.json with the PNGs in {root}/{split}/images/
+    root = path.parent.parent if path.parent.name == path.stem else None
+    pngs = sum(e.image_path(root, k).exists() for e in examples for k in range(IMAGES_PER_EXAMPLE)) if root else 0
     result = evaluate_examples(model, examples, root, args.batch_size, args.cache_dir)
-    print(json.dumps({"weights": str(args.weights), "json": str(path),
-                      "images": "PNG files" if root else "drawn from structured_rep", **result}, indent=1))
+    images = f"{pngs} read from PNG files, {result['count'] - pngs} drawn from structured_rep"
+    print(json.dumps({"weights": str(args.weights), "json": str(path), "images": images, **result}, indent=1))
     return 0
 
 

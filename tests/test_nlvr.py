@@ -194,6 +194,7 @@ def test_evaluate_prints_nlvr_metrics_that_match_the_run(trained_run, quick_data
     out = json.loads(capsys.readouterr().out)
     for key in ("accuracy", "count", "consistency", "examples", "example_accuracy", "majority", "kinds"):
         assert key in out
+    assert out["images"] == f"0 read from PNG files, {out['count']} drawn from structured_rep"  # written without PNGs
     results = json.loads((run / "results.json").read_text())
     assert out["accuracy"] == pytest.approx(results["test"]["accuracy"])
     assert out["consistency"] == pytest.approx(results["test"]["consistency"])
