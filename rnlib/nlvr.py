@@ -50,16 +50,18 @@ from .batches import IMAGES_PER_EXAMPLE, NLVRBatches
 from .pipeline import build_image_cache
 from .text import SEQUENCE_LENGTH, make_vectorizer, vectorizer_from_vocabulary
 
-__all__ = ["SEED_LOG", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
+__all__ = ["SEED_LOG", "SEED_IMAGES_PER_EPOCH", "plot_curves", "images_per_epoch", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
            "predict_images", "evaluate_examples", "load_model", "pair_importance", "main"]
 
 #: The seed's training log as printed in its post (epochs 1-5 and 46-50; 6-45 were not shown):
-#: Keras's loss/acc on 74,460 training images and val_loss/val_acc on real dev (5,934 images).
+#: Keras's loss/acc on 74,460 training images (:data:`SEED_IMAGES_PER_EPOCH`) and val_loss/val_acc on real dev (5,934 images).
 SEED_LOG = {"epoch": [1, 2, 3, 4, 5, 46, 47, 48, 49, 50],
             "loss": [1.0313, 0.7153, 0.6576, 0.6421, 0.6343, 0.1855, 0.1775, 0.1716, 0.1699, 0.1673],
             "accuracy": [0.5506, 0.5630, 0.5740, 0.5805, 0.5920, 0.9210, 0.9240, 0.9282, 0.9279, 0.9305],
             "val_loss": [0.7847, 0.6877, 0.6664, 0.6624, 0.6584, 3.5557, 4.1076, 3.0868, 3.1258, 3.3528],
             "val_accuracy": [0.5484, 0.5425, 0.5693, 0.5644, 0.5797, 0.5121, 0.4949, 0.5300, 0.5153, 0.5163]}
+
+SEED_IMAGES_PER_EPOCH = 74_460  # 12,410 training examples x 6 box orders
 
 COUNT_WORDS = {"one", "two", "three", "four", "five", "six", "seven", "1", "2", "3", "4", "5", "6", "7",
                "exactly", "least", "most", "more", "than", "only", "single", "multiple", "several", "many",
@@ -449,7 +451,7 @@ def _cmd_export(args) -> int:
     config = json.loads((run_dir / "config.json").read_text())
     history = read_history(run_dir / "history.csv")
     curves = plot_curves(history, out / f"{args.name}_curves.png", seed_log=config.get("config") == "seed",
-                         title=args.name)
+                         title=f"{args.name} (dashed: the seed's log on real NLVR)", images_per_epoch=images_per_epoch(config))
     results = json.loads((run_dir / "results.json").read_text())
     for path in args.also or []:  # e.g. real NLVR dev for a model trained on synthetic data
         examples = _read(path)
@@ -463,36 +465,49 @@ def _cmd_export(args) -> int:
     return 0
 
 
-def plot_curves(history, path=None, seed_log: bool = True, title=None):
-    """Loss and accuracy per epoch, train and validation, with the seed's printed log beside them.
+def plot_curves(history, path=None, seed_log: bool = True, title=None, images_per_epoch=None):
+    """Loss and accuracy, train and validation, with the seed's printed log beside them (dashed).
+
+    With ``images_per_epoch`` the x axis is training images seen (the seed's epochs are 74,460
+    images; ours are one box order of every example), so runs with different epochs line up;
+    otherwise it is the epoch. Returns ``path`` when given (the figure is saved there), else the figure.
 
     Introduced in notebooks/04_training.ipynb.
     """
     import matplotlib.pyplot as plt
 
+    scale = (lambda e: np.asarray(e) * images_per_epoch / 1e6) if images_per_epoch else (lambda e: np.asarray(e))
+    seed_scale = (lambda e: np.asarray(e) * SEED_IMAGES_PER_EPOCH / 1e6) if images_per_epoch else scale
     fig, axes = plt.subplots(1, 2, figsize=(10, 3.4), dpi=100)
     epochs = [e + 1 for e in history["epoch"]]
     for ax, metric in zip(axes, ("loss", "accuracy")):
-        ax.plot(epochs, history[metric], label="train", color="C0")
-        ax.plot(epochs, history[f"val_{metric}"], label="validation", color="C1")
+        ax.plot(scale(epochs), history[metric], label="train", color="C0")
+        ax.plot(scale(epochs), history[f"val_{metric}"], label="validation", color="C1")
         if seed_log:
             for part in (slice(0, 5), slice(5, 10)):
-                ax.plot(SEED_LOG["epoch"][part], SEED_LOG[metric][part], "o--", color="C0", alpha=0.45, ms=3,
-                        label="seed: train" if part.start == 0 else None)
-                ax.plot(SEED_LOG["epoch"][part], SEED_LOG[f"val_{metric}"][part], "o--", color="C1", alpha=0.45,
-                        ms=3, label="seed: real dev" if part.start == 0 else None)
-        ax.set_xlabel("epoch")
+                ax.plot(seed_scale(SEED_LOG["epoch"][part]), SEED_LOG[metric][part], "o--", color="C0", alpha=0.45,
+                        ms=3, label="seed: train" if part.start == 0 else None)
+                ax.plot(seed_scale(SEED_LOG["epoch"][part]), SEED_LOG[f"val_{metric}"][part], "o--", color="C1",
+                        alpha=0.45, ms=3, label="seed: real dev" if part.start == 0 else None)
+        ax.set_xlabel("training images seen (millions)" if images_per_epoch else "epoch")
+        if images_per_epoch and seed_log:
+            ax.set_xscale("log")
         ax.set_ylabel(metric)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     if title:
-        fig.suptitle(title)
+        fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     if path is not None:
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         fig.savefig(path, dpi=100)
     plt.close(fig)
     return path if path is not None else fig
+
+
+def images_per_epoch(config: dict) -> int:
+    """Training images one epoch of a run showed (from its ``config.json``)."""
+    return config["data"]["sizes"]["train"] * (IMAGES_PER_EXAMPLE if config.get("box_orders") == "all" else 1)
 
 
 def main(argv=None) -> int:
