@@ -18,3 +18,25 @@ Modules, in the order data flows through them (a lower layer never imports a hig
 """
 
 __version__ = "0.1.0"
+
+
+def import_tensorflow_quietly():
+    """Import TensorFlow without its C++ start-up notices (oneDNN, CUDA probing, absl), and return it.
+
+    Those lines are written to the process's stderr before any log level applies, so setting
+    ``TF_CPP_MIN_LOG_LEVEL`` is not enough: this silences file descriptor 2 while TensorFlow loads.
+    Call it before importing any rnlib module that uses Keras. Introduced in notebooks/04_training.ipynb.
+    """
+    import os
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    devnull, stderr = os.open(os.devnull, os.O_WRONLY), os.dup(2)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow
+    finally:
+        os.dup2(stderr, 2)
+        os.close(stderr)
+        os.close(devnull)
+    return tensorflow
+

@@ -406,7 +406,7 @@ def _cmd_train(args) -> int:
     budget = None if args.time_budget is None else 60 * args.time_budget
     history = train(model, train_ds, val_ds, args.epochs, run_dir, save_every_steps=args.save_every_steps,
                     log_every_steps=args.log_every, batch_size=batch_size, time_budget_s=budget,
-                    callbacks=[_EpochSeconds()])
+                    callbacks=[_EpochSeconds()], verbose="auto" if args.verbose is None else args.verbose)
     if (run_dir / "best.keras").exists():
         best = load_model(run_dir / "best.keras")
         results = {"model": args.model, "config": args.config, "data": data,
@@ -418,9 +418,9 @@ def _cmd_train(args) -> int:
             probabilities = predict_images(best, prepared.caches[split], prepared.tokens[split])
             results[split] = nlvr_metrics(probabilities, splits[split])
         (run_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-        print(json.dumps({k: (v if not isinstance(v, dict) or "accuracy" not in v else
-                              {m: v[m] for m in ("accuracy", "consistency", "count")}) for k, v in results.items()},
-                         indent=1))
+        print(f"[nlvr] {run_dir / 'results.json'}: best epoch {results['best_epoch']} of {results['epochs_done']}; " +
+              "; ".join(f"{split} accuracy {results[split]['accuracy']:.3f}, consistency {results[split]['consistency']:.3f}"
+                        for split in splits), flush=True)
     return 0
 
 
@@ -532,6 +532,8 @@ def main(argv=None) -> int:
     t.add_argument("--save-every-steps", type=int, default=200)
     t.add_argument("--log-every", type=int, default=None)
     t.add_argument("--cache-dir", default=None, help="where resized uint8 images are cached (default data/cache)")
+    t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
+                   help="Keras's fit verbosity (default: a progress bar in a terminal or notebook, else one line per epoch)")
     e = sub.add_parser("evaluate", help="NLVR's image metrics of a model on an NLVR-format file")
     e.add_argument("--weights", required=True)
     e.add_argument("--json", required=True, help="the NLVR-format file to score")
