@@ -275,3 +275,16 @@ def test_committed_real_run_reproduces_its_dev_score(shared_nlvr, capsys):
     assert out["accuracy"] == pytest.approx(results["test"]["accuracy"], abs=1e-9)
     assert out["consistency"] == pytest.approx(results["test"]["consistency"], abs=1e-9)
     assert out["majority"] == pytest.approx(547 / 989)
+
+
+def test_pair_importance_starts_from_the_models_own_answer():
+    keras.utils.set_random_seed(0)
+    model = build_nlvr_model("rn", VOCAB, [120.0] * 3, [60.0] * 3, config="course")
+    rng = np.random.default_rng(1)
+    image = rng.uniform(0, 255, (50, 200, 3)).astype("float32")
+    tokens = np.array([2, 3, 4] + [0] * 29, "int32")
+    delta, p = nlvr.pair_importance(model, image, tokens)
+    assert delta.shape == (16, 16)
+    expected = float(model.predict_on_batch({"image": image[None], "tokens": tokens[None]})[0, 0])
+    assert p == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    assert np.all(np.isfinite(delta))
