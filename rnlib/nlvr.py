@@ -305,8 +305,7 @@ def pair_importance(model, image, tokens) -> tuple[np.ndarray, float]:
     from keras import ops
 
     rn = model.get_layer("relation_network")
-    question_name = "question_embedding"
-    probe = keras.Model(model.inputs, [model.get_layer("objects").output, model.get_layer(question_name).output])
+    probe = keras.Model(model.inputs, [model.get_layer("objects").output, model.get_layer("question_embedding").output])
     objects, question = probe.predict_on_batch({"image": image[None].astype(np.float32),
                                                 "tokens": np.asarray(tokens, np.int32)[None]})
     grid = np.asarray(rn.pair_features(objects, question))[0]  # (n, n, units)
@@ -344,8 +343,10 @@ def _parse_settings(pairs) -> dict:
         key, sep, value = text.partition("=")
         if not sep:
             raise ValueError(f"--set takes KEY=VALUE, got {text!r}")
-        out[key] = json.loads(value) if value not in ("pre", "post", "scalar", "per_channel", "he_normal",
-                                                      "glorot_uniform") else value
+        try:
+            out[key] = json.loads(value)  # numbers, true/false
+        except json.JSONDecodeError:
+            out[key] = value  # words: pre, per_channel, he_normal, ...
     return out
 
 
@@ -371,7 +372,7 @@ def _cmd_train(args) -> int:
     run_dir.mkdir(parents=True, exist_ok=True)
     config = {"task": "nlvr", "model": args.model, "config": args.config, "settings": settings, "data": data,
               "box_orders": args.box_orders, "shuffle_seed": args.shuffle_seed, "glove": not args.no_glove,
-              **({"precision": args.precision} if args.precision != "float32" else {}),
+              **({"precision": args.precision} if args.precision != "float32" else {}),  # (older runs lack the key)
               "vocabulary_size": len(prepared.vocabulary), "vocabulary_sha": _vocabulary_digest(prepared.vocabulary)}
     config_path = run_dir / "config.json"
     if config_path.exists():
