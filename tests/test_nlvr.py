@@ -288,3 +288,23 @@ def test_pair_importance_starts_from_the_models_own_answer():
     expected = float(model.predict_on_batch({"image": image[None], "tokens": tokens[None]})[0, 0])
     assert p == pytest.approx(expected, rel=1e-4, abs=1e-6)
     assert np.all(np.isfinite(delta))
+
+
+def test_folder_without_train_json_trains_on_test_p_and_reports_dev(tmp_path):
+    """../shared/nlvr's layout (dev.json and test.json only): Test-P split by sentence group, dev reported."""
+    from rnlib.data import check_leakage
+
+    test_p = [example_json(f"{g}-{m}", "true" if (g + m) % 2 else "false") for g in range(10) for m in range(4)]
+    write_jsonl(tmp_path / "test.json", test_p)
+    write_jsonl(tmp_path / "dev.json", [example_json(f"{100 + g}-0") for g in range(3)])
+    splits, image_root, what = nlvr.load_splits(tmp_path, validation_fraction=0.2)
+    assert image_root is None  # no NLVR image layout here: images are drawn
+    assert {e.split for e in splits["train"] + splits["validation"]} == {"test"}
+    assert {e.split for e in splits["test"]} == {"dev"}
+    assert len(splits["train"]) == 32 and len(splits["validation"]) == 8
+    assert not check_leakage(splits["train"], splits["validation"]).groups
+    assert "miniature" in what["note"]
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(FileNotFoundError, match="neither train.json"):
+        nlvr.load_splits(empty)
