@@ -451,8 +451,9 @@ def _cmd_export(args) -> int:
     weights = save_model_atomic(model, out / f"{args.name}.keras")
     config = json.loads((run_dir / "config.json").read_text())
     history = read_history(run_dir / "history.csv")
-    curves = plot_curves(history, out / f"{args.name}_curves.png", seed_log=config.get("config") == "seed",
-                         title=f"{args.name} (dashed: the seed's log on real NLVR)", images_per_epoch=images_per_epoch(config))
+    seed_log = config.get("config") == "seed"
+    curves = plot_curves(history, out / f"{args.name}_curves.png", seed_log=seed_log, images_per_epoch=images_per_epoch(config),
+                         title=args.name + (" (dashed: the seed's log on real NLVR)" if seed_log else ""))
     results = json.loads((run_dir / "results.json").read_text())
     for path in args.also or []:  # e.g. real NLVR dev for a model trained on synthetic data
         examples = _read(path)
