@@ -149,8 +149,11 @@ def prepare(splits, image_root=None, cache_dir=None, image_size=IMAGE_SIZE, voca
 
     Introduced in notebooks/04_training.ipynb.
     """
-    vectorizer = (vectorizer_from_vocabulary(vocabulary, sequence_length) if vocabulary is not None else
-                  make_vectorizer([e.sentence for e in splits["train"]], sequence_length))
+    if vocabulary is not None and len(vocabulary) <= 2:  # a model that reads no sentence (image-only)
+        vectorizer = lambda sentences: np.zeros((len(sentences), sequence_length), np.int32)  # noqa: E731
+    else:
+        vectorizer = (vectorizer_from_vocabulary(vocabulary, sequence_length) if vocabulary is not None else
+                      make_vectorizer([e.sentence for e in splits["train"]], sequence_length))
     tokens, labels, caches = {}, {}, {}
     for name, examples in splits.items():
         tokens[name] = np.asarray(vectorizer([e.sentence for e in examples]), np.int32)
@@ -159,7 +162,8 @@ def prepare(splits, image_root=None, cache_dir=None, image_size=IMAGE_SIZE, voca
         caches[name] = build_image_cache(examples, image_root, cache_dir or DATA_DIR / "cache", image_size,
                                          name=tag, verbose=verbose)
     stats = normalization_stats(caches["train"].chunks()) if "train" in caches else None
-    return Prepared(splits, vectorizer.get_vocabulary(), tokens, labels, caches, stats)
+    vocabulary = list(vocabulary) if vocabulary is not None else vectorizer.get_vocabulary()
+    return Prepared(splits, vocabulary, tokens, labels, caches, stats)
 
 
 def image_normalization(stats: NormalizationStats, normalization: str):

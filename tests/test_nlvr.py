@@ -308,3 +308,12 @@ def test_folder_without_train_json_trains_on_test_p_and_reports_dev(tmp_path):
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match="neither train.json"):
         nlvr.load_splits(empty)
+
+
+def test_image_only_model_is_evaluated_without_a_vocabulary(quick_data, tmp_path):
+    model = build_nlvr_model("image_only", VOCAB, [120.0] * 3, [60.0] * 3, config="course")
+    model.save(tmp_path / "image_only.keras")
+    examples = read_examples(quick_data / "test" / "test.json")[:4]
+    metrics = nlvr.evaluate_examples(nlvr.load_model(tmp_path / "image_only.keras"), examples,
+                                     cache_dir=tmp_path / "cache")
+    assert metrics["count"] == 24 and metrics["examples"] == 4
