@@ -34,7 +34,7 @@ import numpy as np
 import tensorflow as tf
 
 from .data import DATA_DIR, SHARED_NLVR, check_leakage, load_image, read_examples, split_by_group
-from .batches import IMAGES_PER_EXAMPLE, ImageCache, NLVRBatches  # noqa: F401  (re-exported)
+from .batches import IMAGES_PER_EXAMPLE, ImageCache
 from .images import IMAGE_SIZE, RESIZE_METHOD, NormalizationStats, augment, normalization_stats, normalize, resize
 from .text import SEQUENCE_LENGTH, make_vectorizer, text_report
 
