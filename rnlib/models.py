@@ -44,15 +44,15 @@ __all__ = ["build_nlvr_rn", "build_nlvr_loop_rn", "NLVR_CONFIGS", "MODEL_KINDS",
 
 
 def _encoders(vocab_size, sequence_length, image_shape, embedding_dim, embedding_matrix,
-              trainable_embeddings, lstm_units, cnn, coordinates, question_options=None, cnn_options=None):
+              trainable_embeddings, lstm_units, cnn, coordinates):
     image = keras.Input(shape=tuple(image_shape), dtype="float32", name="image")
     tokens = keras.Input(shape=(sequence_length,), dtype="int32", name="tokens")
-    feature_map = cnn_feature_map(image, cnn=cnn, **(cnn_options or {}))
+    feature_map = cnn_feature_map(image, cnn=cnn)
     if coordinates:
         feature_map = CoordinateTagging(name="coordinates")(feature_map)
     question = question_embedding(tokens, vocab_size, embedding_dim=embedding_dim, lstm_units=lstm_units,
                                   embedding_matrix=embedding_matrix,
-                                  trainable_embeddings=trainable_embeddings, **(question_options or {}))
+                                  trainable_embeddings=trainable_embeddings)
     return image, tokens, feature_map, question
 
 
