@@ -128,15 +128,18 @@ NLVR_CONFIGS = {
     "seed": {"padding": "pre", "mask_padding": False, "trainable_embeddings": False,
              "recurrent_l2": 0.01, "recurrent_dropout": 0.25, "f_dropout_every_layer": True,
              "kernel_initializer": "he_normal", "normalization": "scalar", "coordinates": False,
-             "batch_size": 256, "learning_rate": 3e-4},
+             "batch_size": 256, "learning_rate": 3e-4, "f_dropout": 0.5, "g_units": [128, 128, 128],
+             "weight_decay": 0.0},
     "course": {"padding": "post", "mask_padding": True, "trainable_embeddings": False,
                "recurrent_l2": 0.0, "recurrent_dropout": 0.0, "f_dropout_every_layer": False,
                "kernel_initializer": "he_normal", "normalization": "per_channel", "coordinates": True,
-               "batch_size": 64, "learning_rate": 3e-4},
+               "batch_size": 64, "learning_rate": 3e-4, "f_dropout": 0.5, "g_units": [128, 128, 128],
+               "weight_decay": 0.0},
 }
 #: ``rn``: the Relation Network; the baselines: ``text_only`` (question encoder + f),
 #: ``image_only`` (CNN + f), ``cnn_lstm`` (CNN and question concatenated + f: Suhr et al.'s CNN+RNN).
-MODEL_KINDS = ("rn", "text_only", "image_only", "cnn_lstm")
+#: ``objects`` (notebook 05): the same RN on the true objects of :mod:`rnlib.items` instead of the CNN's cells.
+MODEL_KINDS = ("rn", "text_only", "image_only", "cnn_lstm", "objects")
 
 
 def nlvr_config(name="course", **overrides) -> dict:
@@ -179,6 +182,8 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
     config = nlvr_config(config) if isinstance(config, str) else nlvr_config("course", **config)
     if not vocabulary:
         raise ValueError("build_nlvr_model needs the fitted vocabulary (vectorizer.get_vocabulary()).")
+    if kind == "objects":
+        return _object_rn(vocabulary, config, embedding_matrix, sequence_length, name)
     if image_mean is None or image_std is None:
         raise ValueError("build_nlvr_model needs the training images' mean and std (rnlib.images.normalization_stats).")
     scalar = config["normalization"] == "scalar"
@@ -203,11 +208,11 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
                                       trainable_embeddings=config["trainable_embeddings"],
                                       mask_padding=config["mask_padding"], recurrent_l2=config["recurrent_l2"],
                                       recurrent_dropout=config["recurrent_dropout"])
-    f = dict(f_units=(128, 128), f_dropout=0.5, f_batchnorm=True,
+    f = dict(f_units=(128, 128), f_dropout=float(config["f_dropout"]), f_batchnorm=True,
              f_dropout_every_layer=config["f_dropout_every_layer"])
     if kind == "rn":
         objects = layers.Reshape((-1, feature_map.shape[-1]), name="objects")(feature_map)
-        x = RelationNetwork(g_units=(128, 128, 128), g_batchnorm=True, name="relation_network", **f)(objects, question)
+        x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, name="relation_network", **f)(objects, question)
     else:  # the same f_phi (Dense, BatchNorm, ReLU, dropout), without g_theta and the pairs
         if kind != "text_only":
             parts.append(layers.Flatten(name="image_features")(feature_map))
@@ -218,6 +223,28 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
     answer = layers.Dense(1, activation="sigmoid", dtype="float32", name="answer")(x)  # float32 under mixed precision
     inputs = {"image": image, "tokens": tokens}
     return keras.Model(inputs, answer, name=name or f"nlvr_{kind}")
+
+
+def _object_rn(vocabulary, config, embedding_matrix, sequence_length, name):
+    """The RN of :func:`build_nlvr_model` on the true objects: input ``objects`` (batch, 24, 17) from
+    :func:`rnlib.items.example_objects` (all-zero rows are padding, masked out of every pair)."""
+    from .items import FEATURES, MAX_OBJECTS
+
+    items = keras.Input(shape=(MAX_OBJECTS, len(FEATURES)), dtype="float32", name="objects")
+    tokens = keras.Input(shape=(sequence_length,), dtype="int32", name="tokens")
+    ids = QuestionTokens(list(vocabulary), padding=config["padding"], name="question_tokens")(tokens)
+    question = question_embedding(ids, len(vocabulary), embedding_dim=50, lstm_units=64,
+                                  embedding_matrix=embedding_matrix,
+                                  trainable_embeddings=config["trainable_embeddings"],
+                                  mask_padding=config["mask_padding"], recurrent_l2=config["recurrent_l2"],
+                                  recurrent_dropout=config["recurrent_dropout"])
+    objects = layers.Masking(mask_value=0.0, name="object_mask")(items)
+    x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, f_units=(128, 128),
+                        f_dropout=float(config["f_dropout"]), f_batchnorm=True,
+                        f_dropout_every_layer=config["f_dropout_every_layer"], shortcut=True,
+                        name="relation_network")(objects, question)  # shortcut: the same g, computed faster (notebook 03)
+    answer = layers.Dense(1, activation="sigmoid", dtype="float32", name="answer")(x)
+    return keras.Model({"objects": items, "tokens": tokens}, answer, name=name or "nlvr_objects")
 
 
 def _readout(x, f_units, f_dropout, f_batchnorm, f_dropout_every_layer):

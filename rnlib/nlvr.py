@@ -46,11 +46,13 @@ from .data import DATA_DIR, NLVRFormatError, read_examples, split_by_group
 from .data.synthetic import default_dataset, is_tower_scene, read_synthetic, sidecar_path
 from .images import IMAGE_SIZE, NormalizationStats, normalization_stats
 from .models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
-from .batches import IMAGES_PER_EXAMPLE, NLVRBatches
+from .batches import IMAGES_PER_EXAMPLE, ImageCache, NLVRBatches
+from .items import example_objects
 from .pipeline import build_image_cache
 from .text import SEQUENCE_LENGTH, make_vectorizer, vectorizer_from_vocabulary
 
-__all__ = ["SEED_LOG", "SEED_IMAGES_PER_EPOCH", "plot_curves", "images_per_epoch", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
+__all__ = ["SEED_LOG", "SEED_IMAGES_PER_EPOCH", "plot_curves", "images_per_epoch", "first_groups",
+           "random_example_split", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
            "predict_images", "evaluate_examples", "load_model", "pair_importance", "main"]
 
 #: The seed's training log as printed in its post (epochs 1-5 and 46-50; 6-45 were not shown):
@@ -87,7 +89,37 @@ def _find(root: Path, split: str):
     return None
 
 
-def load_splits(data="synthetic", validation_fraction: float = 0.2, seed: int = 0):
+def first_groups(examples, n: int) -> list:
+    """The examples of the first ``n`` sentence groups (in file order): nested training sets of
+    growing size from one file (notebook 05's data-size runs). ValueError when there are fewer groups.
+
+    Introduced in notebooks/05_overfitting_diagnosis.ipynb.
+    """
+    keep, out = set(), []
+    for e in examples:
+        if e.group not in keep:
+            if len(keep) == n:
+                continue
+            keep.add(e.group)
+        out.append(e)
+    if len(keep) < n:
+        raise ValueError(f"asked for the first {n} sentence groups, but the training file has only {len(keep)}")
+    return out
+
+
+def random_example_split(examples, validation_fraction: float = 0.2, seed: int = 0):
+    """``(train, validation)``: a random split of the *examples*, ignoring sentence groups: the
+    mistake notebook 05 measures (a sentence's other examples sit in training).
+
+    Introduced in notebooks/05_overfitting_diagnosis.ipynb.
+    """
+    order = np.random.default_rng(seed).permutation(len(examples))
+    cut = int(round(len(examples) * (1 - validation_fraction)))
+    return [examples[i] for i in sorted(order[:cut])], [examples[i] for i in sorted(order[cut:])]
+
+
+def load_splits(data="synthetic", validation_fraction: float = 0.2, seed: int = 0, train_groups: int | None = None,
+                random_split: bool = False):
     """``data`` -> ``(splits, image_root, description)``; ``splits`` maps train/validation/test to examples.
 
     - ``"synthetic"``: the course's default dataset (generated on first use): train, dev as
@@ -97,6 +129,10 @@ def load_splits(data="synthetic", validation_fraction: float = 0.2, seed: int = 
     - a folder with ``dev.json`` and ``test.json`` only (``../shared/nlvr``): Test-P split by
       sentence group into training and validation (``validation_fraction`` of the groups); dev is
       the test split, never seen in training or selection.
+
+    ``train_groups``: keep only the first that many sentence groups of the training examples.
+    ``random_split`` (with a train.json): validation is a random ``validation_fraction`` of the
+    training *examples* (:func:`random_example_split`, leaky on purpose) and dev becomes the test split.
 
     Introduced in notebooks/04_training.ipynb.
     """
@@ -121,6 +157,16 @@ def load_splits(data="synthetic", validation_fraction: float = 0.2, seed: int = 
                 "note": "no train.json here: a miniature of the seed's run, trained on Test-P, reported on dev"}
     else:
         raise FileNotFoundError(f"{root}: neither train.json (with dev.json) nor dev.json and test.json found")
+    if train_groups is not None:
+        splits["train"] = first_groups(splits["train"], train_groups)
+        what["train_groups"] = train_groups
+    if random_split:
+        if train is None:
+            raise ValueError("--random-split needs a train.json (the leaky split is made of training examples)")
+        splits["train"], splits["validation"], splits["test"] = (
+            *random_example_split(splits["train"], validation_fraction, seed), splits["validation"])
+        what.update(validation=f"a random {validation_fraction:.0%} of the training examples (seed {seed}): "
+                               "sentence groups on both sides", test=str(dev))
     what["source"] = "synthetic" if data == "synthetic" else str(root)
     what["sizes"] = {k: len(v) for k, v in splits.items()}
     return splits, image_root, what
@@ -136,16 +182,18 @@ class Prepared:
     caches: dict  # split -> rnlib.batches.ImageCache of the 6E images
     stats: NormalizationStats  # of the training images
 
-    def batches(self, split, batch_size, orders="all", shuffle=False, seed=0):
+    def batches(self, split, batch_size, orders="all", shuffle=False, seed=0, repeats=1, flip=False):
+        objects = not isinstance(self.caches[split], ImageCache)
         return NLVRBatches(self.caches[split], self.tokens[split], self.labels[split], batch_size, orders,
-                           shuffle, seed)
+                           shuffle, seed, repeats=repeats, flip=flip, input_name="objects" if objects else "image")
 
 
 def prepare(splits, image_root=None, cache_dir=None, image_size=IMAGE_SIZE, vocabulary=None,
-            sequence_length: int = SEQUENCE_LENGTH, verbose: bool = True) -> Prepared:
+            sequence_length: int = SEQUENCE_LENGTH, verbose: bool = True, objects: bool = False) -> Prepared:
     """Vectorize the sentences (vocabulary fitted on ``splits["train"]`` unless given), cache every
     split's resized uint8 images on disk (:func:`rnlib.pipeline.build_image_cache`) and compute the
-    training images' statistics.
+    training images' statistics. With ``objects``, ``caches`` holds each split's true objects
+    (:func:`rnlib.items.example_objects`) instead of images, and ``stats`` is None.
 
     Introduced in notebooks/04_training.ipynb.
     """
@@ -159,9 +207,10 @@ def prepare(splits, image_root=None, cache_dir=None, image_size=IMAGE_SIZE, voca
         tokens[name] = np.asarray(vectorizer([e.sentence for e in examples]), np.int32)
         labels[name] = np.array([float(e.label) for e in examples], np.float32)
         tag = name if examples[0].split == name else f"{name}-from-{examples[0].split}"
-        caches[name] = build_image_cache(examples, image_root, cache_dir or DATA_DIR / "cache", image_size,
-                                         name=tag, verbose=verbose)
-    stats = normalization_stats(caches["train"].chunks()) if "train" in caches else None
+        caches[name] = (example_objects(examples) if objects else
+                        build_image_cache(examples, image_root, cache_dir or DATA_DIR / "cache", image_size,
+                                          name=tag, verbose=verbose))
+    stats = normalization_stats(caches["train"].chunks()) if "train" in caches and not objects else None
     vocabulary = list(vocabulary) if vocabulary is not None else vectorizer.get_vocabulary()
     return Prepared(splits, vocabulary, tokens, labels, caches, stats)
 
@@ -234,9 +283,15 @@ def predict_images(model, cache, token_ids, batch_size: int = 256) -> np.ndarray
     Introduced in notebooks/04_training.ipynb.
     """
     token_ids = np.asarray(token_ids, np.int32)
-    batches = NLVRBatches(cache, token_ids, np.zeros(len(token_ids)), batch_size, orders="all", shuffle=False)
+    batches = NLVRBatches(cache, token_ids, np.zeros(len(token_ids)), batch_size, orders="all", shuffle=False,
+                          input_name=_image_input(model))
     out = [np.asarray(model.predict_on_batch(batches[i][0])).reshape(-1) for i in range(len(batches))]
     return np.concatenate(out).reshape(len(token_ids), IMAGES_PER_EXAMPLE)
+
+
+def _image_input(model) -> str:
+    """``"objects"`` for a model on true objects (:mod:`rnlib.items`), else ``"image"``."""
+    return "objects" if "objects" in {i.name for i in model.inputs} else "image"
 
 
 def load_model(path):
@@ -259,7 +314,7 @@ def load_model(path):
     except Exception as e:  # a zip that is not a Keras model, a truncated file, ...
         raise ValueError(f"{path}: not a loadable Keras model ({type(e).__name__}: {e})") from None
     names = {layer.name for layer in model.layers}
-    if not {"question_tokens", "image_normalization"} & names or not {"image", "tokens"} <= names:
+    if not {"question_tokens", "image_normalization"} & names or not ({"image", "objects"} & names and "tokens" in names):
         raise ValueError(f"{path}: not an NLVR model of rnlib.nlvr (it has no question_tokens/image_normalization "
                          f"layer; its inputs are {[i.name for i in model.inputs]}). NLVR models are made by "
                          "python -m rnlib.nlvr train.")
@@ -286,9 +341,11 @@ def evaluate_examples(model, examples, image_root=None, batch_size: int = 256, c
     if rows is not None and rows != len(vocabulary):
         raise ValueError(f"vocabulary mismatch: the model's question_tokens layer has {len(vocabulary)} words, "
                          f"its word_embedding {rows} rows")
-    size = tuple(model.get_layer("image").output.shape[1:3])
+    objects = _image_input(model) == "objects"
+    size = IMAGE_SIZE if objects else tuple(model.get_layer("image").output.shape[1:3])
     prepared = prepare({"eval": list(examples)}, image_root, cache_dir, size, vocabulary=vocabulary,
-                       sequence_length=int(model.get_layer("tokens").output.shape[1]), verbose=verbose)
+                       sequence_length=int(model.get_layer("tokens").output.shape[1]), verbose=verbose,
+                       objects=objects)
     probabilities = predict_images(model, prepared.caches["eval"], prepared.tokens["eval"], batch_size)
     return nlvr_metrics(probabilities, list(examples))
 
@@ -370,12 +427,14 @@ def _cmd_train(args) -> int:
 
     settings = nlvr_config(args.config, **_parse_settings(args.set))
     batch_size = int(settings["batch_size"])
-    splits, image_root, data = load_splits(args.data, seed=args.split_seed)
-    prepared = prepare(splits, image_root, args.cache_dir)
+    splits, image_root, data = load_splits(args.data, seed=args.split_seed, train_groups=args.train_groups,
+                                           random_split=args.random_split)
+    prepared = prepare(splits, image_root, args.cache_dir, objects=args.model == "objects")
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     config = {"task": "nlvr", "model": args.model, "config": args.config, "settings": settings, "data": data,
               "box_orders": args.box_orders, "shuffle_seed": args.shuffle_seed, "glove": not args.no_glove,
+              **({"repeats": args.repeats} if args.repeats != 1 else {}), **({"augment": args.augment} if args.augment else {}),
               **({"precision": args.precision} if args.precision != "float32" else {}),  # (older runs lack the key)
               "vocabulary_size": len(prepared.vocabulary), "vocabulary_sha": _vocabulary_digest(prepared.vocabulary)}
     config_path = run_dir / "config.json"
@@ -400,10 +459,13 @@ def _cmd_train(args) -> int:
 
         keras.mixed_precision.set_global_policy(precision_policy() if args.precision == "auto" else args.precision)
     matrix, coverage = _glove(prepared.vocabulary) if not args.no_glove else (None, None)
-    mean, std = image_normalization(prepared.stats, settings["normalization"])
+    mean, std = (None, None) if args.model == "objects" else image_normalization(prepared.stats, settings["normalization"])
     model = build_nlvr_model(args.model, prepared.vocabulary, mean, std, settings, embedding_matrix=matrix)
-    model.compile(keras.optimizers.Adam(settings["learning_rate"]), "binary_crossentropy", metrics=["accuracy"])
-    train_ds = prepared.batches("train", batch_size, args.box_orders, shuffle=True, seed=args.shuffle_seed)
+    optimizer = (keras.optimizers.AdamW(settings["learning_rate"], weight_decay=settings["weight_decay"])
+                 if settings.get("weight_decay") else keras.optimizers.Adam(settings["learning_rate"]))
+    model.compile(optimizer, "binary_crossentropy", metrics=["accuracy"])
+    train_ds = prepared.batches("train", batch_size, args.box_orders, shuffle=True, seed=args.shuffle_seed,
+                                repeats=args.repeats, flip="flip" in (args.augment or []))
     val_ds = prepared.batches("validation", 256)
     print(f"[nlvr] {args.model} ({args.config} config): {len(splits['train'])} training examples, "
           f"{len(splits['validation'])} validation examples (x6 images), batch {batch_size}, "
@@ -513,7 +575,8 @@ def plot_curves(history, path=None, seed_log: bool = True, title=None, images_pe
 
 def images_per_epoch(config: dict) -> int:
     """Training images one epoch of a run showed (from its ``config.json``)."""
-    return config["data"]["sizes"]["train"] * (IMAGES_PER_EXAMPLE if config.get("box_orders") == "all" else 1)
+    return config["data"]["sizes"]["train"] * (IMAGES_PER_EXAMPLE if config.get("box_orders") == "all"
+                                               else config.get("repeats", 1))
 
 
 def main(argv=None) -> int:
@@ -532,6 +595,11 @@ def main(argv=None) -> int:
     t.add_argument("--no-glove", action="store_true", help="start from random word vectors instead of GloVe")
     t.add_argument("--precision", choices=("float32", "auto", "mixed_bfloat16", "mixed_float16"), default="float32",
                    help="auto: rnlib.hardware.precision_policy() (bf16 on a CPU with bf16 units, fp16 on a GPU)")
+    t.add_argument("--train-groups", type=int, default=None, help="train on the first N sentence groups only")
+    t.add_argument("--repeats", type=int, default=1, help="passes over the training examples per epoch")
+    t.add_argument("--random-split", action="store_true",
+                   help="validate on a random 20%% of the training examples (leaky on purpose); dev becomes test")
+    t.add_argument("--augment", nargs="*", choices=("flip",), default=None, help="flip: mirror half the images")
     t.add_argument("--shuffle-seed", type=int, default=0)
     t.add_argument("--split-seed", type=int, default=0, help="seed of the group split when there is no train.json")
     t.add_argument("--time-budget", type=float, default=None, help="minutes; rerun to go on")

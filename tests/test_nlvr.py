@@ -15,6 +15,7 @@ from rnlib.data.synthetic import write_dataset
 from rnlib.encoders import QuestionTokens
 from rnlib.models import MODEL_KINDS, build_nlvr_model, nlvr_config
 from rnlib.batches import NLVRBatches
+from rnlib.items import example_objects
 from rnlib.training import predict_labels
 
 from conftest import example_json, write_jsonl
@@ -51,6 +52,9 @@ def test_nlvr_models_reload_in_safe_mode(kind, config, tmp_path):
     rng = np.random.default_rng(0)
     x = {"image": rng.uniform(0, 255, (2, 50, 200, 3)).astype("float32"),
          "tokens": np.array([[2, 3, 4] + [0] * 29, [3] + [0] * 31], "int32")}
+    if kind == "objects":
+        x["objects"] = example_objects([nlvr_example(1, 0, True), nlvr_example(1, 1, False)])[::6]
+        del x["image"]
     model.save(tmp_path / "m.keras")
     again = keras.saving.load_model(tmp_path / "m.keras", safe_mode=True)
     np.testing.assert_allclose(again.predict_on_batch(x), model.predict_on_batch(x), rtol=1e-5, atol=1e-6)
@@ -128,6 +132,42 @@ def test_one_box_order_per_example_per_epoch_and_exact_resume():
     every = NLVRBatches(images, tokens, np.zeros(n), batch_size=7, orders="all", shuffle=False)
     np.testing.assert_array_equal(np.concatenate([every.image_indices(i) for i in range(len(every))]),
                                   np.arange(6 * n))
+
+
+def test_repeats_make_longer_epochs_and_flips_resume_exactly():
+    n = 5
+    images = np.arange(6 * n, dtype=np.uint8)[:, None, None, None] * np.ones((1, 2, 3, 3), np.uint8)
+    images[:, :, 0] = 0  # column 0 dark, so a mirrored image is told apart
+    data = NLVRBatches(images, np.zeros((n, 4), np.int32), np.zeros(n), batch_size=4, repeats=3, flip=True, seed=1)
+    assert len(data) == 4  # 15 images in batches of 4
+    served = np.concatenate([data.image_indices(i) for i in range(len(data))])
+    assert sorted(served // 6) == sorted(list(range(n)) * 3)  # every example 3 times
+    pixels = np.concatenate([data[i][0]["image"] for i in range(len(data))])
+    mirrored = pixels[:, 0, 0, 0] != 0
+    np.testing.assert_array_equal(pixels[mirrored], images[served[mirrored]][:, :, ::-1])
+    np.testing.assert_array_equal(pixels[~mirrored], images[served[~mirrored]])
+    assert 0 < mirrored.sum() < len(mirrored)
+    again = data.resume_at(0, 2)
+    np.testing.assert_array_equal(np.concatenate([again[i][0]["image"] for i in range(len(again))]), pixels[8:])
+    with pytest.raises(ValueError, match="repeats"):
+        NLVRBatches(images, np.zeros((n, 4), np.int32), np.zeros(n), orders="all", repeats=2)
+
+
+def test_first_groups_are_nested_training_sets():
+    examples = [nlvr_example(g, m, True) for g in (5, 2, 9) for m in range(4)]
+    assert [e.group for e in nlvr.first_groups(examples, 2)] == [5] * 4 + [2] * 4
+    assert nlvr.first_groups(examples, 1) == nlvr.first_groups(examples, 2)[:4]
+    with pytest.raises(ValueError, match="only 3"):
+        nlvr.first_groups(examples, 4)
+
+
+def test_random_example_split_puts_sentence_groups_on_both_sides():
+    from rnlib.data import check_leakage
+
+    examples = [nlvr_example(g, m, m % 2 == 0) for g in range(20) for m in range(4)]
+    train, validation = nlvr.random_example_split(examples, 0.25, seed=0)
+    assert len(train) == 60 and len(validation) == 20 and not set(train) & set(validation)
+    assert check_leakage(train, validation).groups  # the leak notebook 05 measures
 
 
 # -- metrics -------------------------------------------------------------------------------------
@@ -317,3 +357,19 @@ def test_image_only_model_is_evaluated_without_a_vocabulary(quick_data, tmp_path
     metrics = nlvr.evaluate_examples(nlvr.load_model(tmp_path / "image_only.keras"), examples,
                                      cache_dir=tmp_path / "cache")
     assert metrics["count"] == 24 and metrics["examples"] == 4
+
+
+def test_object_rn_trains_on_a_leaky_split_and_is_evaluated(quick_data, tmp_path, capsys):
+    """--model objects (true objects, no CNN), --train-groups, --random-split: dev becomes the test split."""
+    run = tmp_path / "objects"
+    assert nlvr.main(["train", "--run-dir", str(run), "--data", str(quick_data), "--model", "objects",
+                      "--train-groups", "20", "--random-split", "--epochs", "1", "--no-glove", "--verbose", "0"]) == 0
+    results = json.loads((run / "results.json").read_text())
+    assert results["data"]["train_groups"] == 20 and "random" in results["data"]["validation"]
+    assert results["data"]["test"].endswith("dev.json")
+    assert results["data"]["sizes"]["train"] + results["data"]["sizes"]["validation"] == 80
+    capsys.readouterr()
+    assert nlvr.main(["evaluate", "--weights", str(run / "best.keras"), "--json",
+                      str(quick_data / "dev" / "dev.json")]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["accuracy"] == pytest.approx(results["test"]["accuracy"])

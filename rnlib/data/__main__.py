@@ -46,6 +46,8 @@ def main(argv=None) -> int:
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--groups", type=int, default=None, help="sentence groups in all (default: the preset's)")
+    p.add_argument("--split-groups", type=int, nargs=3, metavar=("TRAIN", "DEV", "TEST"), default=None,
+                   help="sentence groups per split (instead of --groups), e.g. 10000 300 300")
     p.add_argument("--preset", default="default", help="quick or default")
     p.add_argument("--no-images", action="store_true", help="JSON only (images are drawn when loaded)")
     p.add_argument("--no-progress", action="store_true")
@@ -61,7 +63,8 @@ def main(argv=None) -> int:
         elif args.command == "synth":
             from .synthetic import write_dataset
 
-            out = write_dataset(args.out, seed=args.seed, groups=args.groups, preset=args.preset,
+            groups = dict(zip(("train", "dev", "test"), args.split_groups)) if args.split_groups else args.groups
+            out = write_dataset(args.out, seed=args.seed, groups=groups, preset=args.preset,
                                 images=not args.no_images, progress=not args.no_progress)
             print(f"wrote a synthetic NLVR-format dataset under {out}")
         else:
