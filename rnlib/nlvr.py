@@ -42,7 +42,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .data import DATA_DIR, NLVRFormatError, read_examples, split_by_group
+from .data import DATA_DIR, NLVRFormatError, first_groups, random_example_split, read_examples, split_by_group
 from .data.synthetic import default_dataset, is_tower_scene, read_synthetic, sidecar_path
 from .images import IMAGE_SIZE, NormalizationStats, normalization_stats
 from .models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
@@ -51,8 +51,7 @@ from .items import example_objects
 from .pipeline import build_image_cache
 from .text import SEQUENCE_LENGTH, make_vectorizer, vectorizer_from_vocabulary
 
-__all__ = ["SEED_LOG", "SEED_IMAGES_PER_EPOCH", "plot_curves", "images_per_epoch", "first_groups",
-           "random_example_split", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
+__all__ = ["SEED_LOG", "SEED_IMAGES_PER_EPOCH", "plot_curves", "images_per_epoch", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
            "predict_images", "evaluate_examples", "load_model", "pair_importance", "main"]
 
 #: The seed's training log as printed in its post (epochs 1-5 and 46-50; 6-45 were not shown):
@@ -87,35 +86,6 @@ def _find(root: Path, split: str):
         if path.exists():
             return path
     return None
-
-
-def first_groups(examples, n: int) -> list:
-    """The examples of the first ``n`` sentence groups (in file order): nested training sets of
-    growing size from one file (notebook 05's data-size runs). ValueError when there are fewer groups.
-
-    Introduced in notebooks/05_overfitting_diagnosis.ipynb.
-    """
-    keep, out = set(), []
-    for e in examples:
-        if e.group not in keep:
-            if len(keep) == n:
-                continue
-            keep.add(e.group)
-        out.append(e)
-    if len(keep) < n:
-        raise ValueError(f"asked for the first {n} sentence groups, but the training file has only {len(keep)}")
-    return out
-
-
-def random_example_split(examples, validation_fraction: float = 0.2, seed: int = 0):
-    """``(train, validation)``: a random split of the *examples*, ignoring sentence groups: the
-    mistake notebook 05 measures (a sentence's other examples sit in training).
-
-    Introduced in notebooks/05_overfitting_diagnosis.ipynb.
-    """
-    order = np.random.default_rng(seed).permutation(len(examples))
-    cut = int(round(len(examples) * (1 - validation_fraction)))
-    return [examples[i] for i in sorted(order[:cut])], [examples[i] for i in sorted(order[cut:])]
 
 
 def load_splits(data="synthetic", validation_fraction: float = 0.2, seed: int = 0, train_groups: int | None = None,
@@ -328,8 +298,9 @@ def model_vocabulary(model) -> list:
 
 
 def evaluate_examples(model, examples, image_root=None, batch_size: int = 256, cache_dir=None,
-                      verbose: bool = False) -> dict:
-    """:func:`nlvr_metrics` of ``model`` on ``examples`` (images read from ``image_root`` or drawn).
+                      verbose: bool = False, return_probabilities: bool = False) -> dict:
+    """:func:`nlvr_metrics` of ``model`` on ``examples`` (images read from ``image_root`` or drawn);
+    with ``return_probabilities`` also ``"probabilities"``, P(true) of every image (E, 6).
 
     The sentences are turned into ids with the model's own vocabulary; the embedding must have one
     row per vocabulary word, otherwise ValueError (a vocabulary mismatch).
@@ -347,7 +318,8 @@ def evaluate_examples(model, examples, image_root=None, batch_size: int = 256, c
                        sequence_length=int(model.get_layer("tokens").output.shape[1]), verbose=verbose,
                        objects=objects)
     probabilities = predict_images(model, prepared.caches["eval"], prepared.tokens["eval"], batch_size)
-    return nlvr_metrics(probabilities, list(examples))
+    metrics = nlvr_metrics(probabilities, list(examples))
+    return {**metrics, "probabilities": probabilities} if return_probabilities else metrics
 
 
 # ------------------------------------------------------------------------------------------------

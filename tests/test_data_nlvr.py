@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rnlib.data import (Example, NLVRFormatError, check_leakage, load_image, read_examples, read_png,
+from rnlib.data import (Example, NLVRFormatError, check_leakage, first_groups, load_image, random_example_split, read_examples, read_png,
                         render, split_by_group, write_examples)
+from rnlib.data.nlvr import parse_example
 from conftest import example_json, write_jsonl
 
 
@@ -156,3 +157,24 @@ def test_group_split_of_real_dev_is_split_safe_though_some_sentences_recur(share
     report = check_leakage(train, val)
     assert report.split_safe and report.sentences  # NLVR reuses some sentence texts across groups
     assert "no group or example on both sides" in str(report)
+
+
+def example(group, m, label):
+    return parse_example(example_json(f"{group}-{m}", "true" if label else "false"), "dev", "test")
+
+
+def test_first_groups_are_nested_training_sets():
+    examples = [example(g, m, True) for g in (5, 2, 9) for m in range(4)]
+    assert [e.group for e in first_groups(examples, 2)] == [5] * 4 + [2] * 4
+    assert first_groups(examples, 1) == first_groups(examples, 2)[:4]
+    with pytest.raises(ValueError, match="only 3"):
+        first_groups(examples, 4)
+
+
+def test_random_example_split_puts_sentence_groups_on_both_sides():
+    from rnlib.data import check_leakage
+
+    examples = [example(g, m, m % 2 == 0) for g in range(20) for m in range(4)]
+    train, validation = random_example_split(examples, 0.25, seed=0)
+    assert len(train) == 60 and len(validation) == 20 and not set(train) & set(validation)
+    assert check_leakage(train, validation).groups  # the leak notebook 05 measures

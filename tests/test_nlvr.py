@@ -153,23 +153,6 @@ def test_repeats_make_longer_epochs_and_flips_resume_exactly():
         NLVRBatches(images, np.zeros((n, 4), np.int32), np.zeros(n), orders="all", repeats=2)
 
 
-def test_first_groups_are_nested_training_sets():
-    examples = [nlvr_example(g, m, True) for g in (5, 2, 9) for m in range(4)]
-    assert [e.group for e in nlvr.first_groups(examples, 2)] == [5] * 4 + [2] * 4
-    assert nlvr.first_groups(examples, 1) == nlvr.first_groups(examples, 2)[:4]
-    with pytest.raises(ValueError, match="only 3"):
-        nlvr.first_groups(examples, 4)
-
-
-def test_random_example_split_puts_sentence_groups_on_both_sides():
-    from rnlib.data import check_leakage
-
-    examples = [nlvr_example(g, m, m % 2 == 0) for g in range(20) for m in range(4)]
-    train, validation = nlvr.random_example_split(examples, 0.25, seed=0)
-    assert len(train) == 60 and len(validation) == 20 and not set(train) & set(validation)
-    assert check_leakage(train, validation).groups  # the leak notebook 05 measures
-
-
 # -- metrics -------------------------------------------------------------------------------------
 
 def test_nlvr_metrics_by_hand():

@@ -18,10 +18,10 @@ DATA_DIR = Path(os.environ.get("RNLIB_DATA_DIR", Path(__file__).resolve().parent
 #: ``$RNLIB_SHARED_NLVR``; may be absent (tests then skip).
 SHARED_NLVR = Path(os.environ.get("RNLIB_SHARED_NLVR", Path(__file__).resolve().parents[3] / "shared" / "nlvr"))
 
-from .nlvr import (Example, Item, LeakageReport, NLVRFormatError, check_leakage, load_image,
-                   read_examples, read_png, split_by_group, write_examples)
+from .nlvr import (Example, Item, LeakageReport, NLVRFormatError, check_leakage, first_groups, load_image,
+                   random_example_split, read_examples, read_png, split_by_group, write_examples)
 from .render import BOX_ORDERS, COLORS, SHAPES, SIZES, render, save_png
 
-__all__ = ["DATA_DIR", "SHARED_NLVR", "Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "load_image",
-           "read_examples", "read_png", "split_by_group", "write_examples",
+__all__ = ["DATA_DIR", "SHARED_NLVR", "Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "first_groups",
+           "load_image", "random_example_split", "read_examples", "read_png", "split_by_group", "write_examples",
            "BOX_ORDERS", "COLORS", "SHAPES", "SIZES", "render", "save_png"]

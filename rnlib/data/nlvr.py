@@ -203,6 +203,35 @@ def load_image(example: Example, k: int, root=None, allow_render: bool = True) -
 # Splits and leakage
 
 
+def first_groups(examples, n: int) -> list:
+    """The examples of the first ``n`` sentence groups (in file order): nested training sets of
+    growing size from one file (notebook 05's data-size runs). ValueError when there are fewer groups.
+
+    Introduced in notebooks/05_overfitting_diagnosis.ipynb.
+    """
+    keep, out = set(), []
+    for e in examples:
+        if e.group not in keep:
+            if len(keep) == n:
+                continue
+            keep.add(e.group)
+        out.append(e)
+    if len(keep) < n:
+        raise ValueError(f"asked for the first {n} sentence groups, but the training file has only {len(keep)}")
+    return out
+
+
+def random_example_split(examples, validation_fraction: float = 0.2, seed: int = 0):
+    """``(train, validation)``: a random split of the *examples*, ignoring sentence groups: the
+    mistake notebook 05 measures (a sentence's other examples sit in training).
+
+    Introduced in notebooks/05_overfitting_diagnosis.ipynb.
+    """
+    order = np.random.default_rng(seed).permutation(len(examples))
+    cut = int(round(len(examples) * (1 - validation_fraction)))
+    return [examples[i] for i in sorted(order[:cut])], [examples[i] for i in sorted(order[cut:])]
+
+
 def split_by_group(examples: Sequence[Example], fractions: Sequence[float] = (0.9, 0.1), seed: int = 0):
     """Split examples into len(fractions) lists so that every sentence group n lies on one side.
 
