@@ -487,6 +487,8 @@ def _cmd_export(args) -> int:
                                     "run folder of python -m rnlib.nlvr train")
     model = load_model(run_dir / "best.keras")
     weights = save_model_atomic(model, out / f"{args.name}.keras")
+    if args.last:  # the last epoch's model too (what a run without early stopping would have kept)
+        save_model_atomic(load_model(run_dir / "last.keras"), out / f"{args.name}_last.keras")
     config = json.loads((run_dir / "config.json").read_text())
     history = read_history(run_dir / "history.csv")
     seed_log = config.get("config") == "seed"
@@ -591,6 +593,7 @@ def main(argv=None) -> int:
     x.add_argument("--out", default=str(DATA_DIR / "pretrained"))
     x.add_argument("--machine", default=f"CPU ({platform.machine()}), Keras {keras.__version__}")
     x.add_argument("--command-line", default=None, help="the train command that made the run, to record")
+    x.add_argument("--last", action="store_true", help="also export the last epoch's model, as NAME_last.keras")
     x.add_argument("--also", nargs="*", help="NLVR-format files to score too (e.g. ../shared/nlvr/dev.json)")
     args = parser.parse_args(argv)
     try:

@@ -225,12 +225,14 @@ def test_evaluate_prints_nlvr_metrics_that_match_the_run(trained_run, quick_data
 
 def test_export_then_evaluate_the_exported_file(trained_run, tmp_path, capsys):
     run, _, _ = trained_run
-    assert nlvr.main(["export", "--run-dir", str(run), "--name", "tiny", "--out", str(tmp_path)]) == 0
+    assert nlvr.main(["export", "--run-dir", str(run), "--name", "tiny", "--out", str(tmp_path), "--last"]) == 0
     exported = json.loads((tmp_path / "tiny_results.json").read_text())
     assert (tmp_path / "tiny.keras").exists() and (tmp_path / "tiny_curves.png").exists()
     assert exported["history"]["epoch"] == [0, 1]
     model = nlvr.load_model(tmp_path / "tiny.keras")
     assert getattr(model, "optimizer", None) is None  # no optimizer state in the exported file
+    last = nlvr.load_model(tmp_path / "tiny_last.keras")  # --last: the last epoch's model beside the best one
+    assert getattr(last, "optimizer", None) is None
 
 
 def test_rerun_with_other_settings_or_data_is_refused(trained_run, tmp_path, capsys):
