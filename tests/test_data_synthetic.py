@@ -317,3 +317,13 @@ def test_no_example_is_generated_twice_in_any_split():
     keys = [example_key(e.sentence, e.structured_rep) for s in syn.SPLITS for e in data[s]]
     assert len(keys) == len(set(keys))
     assert check_leakage(data["train"], data["dev"]).split_safe
+
+
+def test_first_groups_do_not_depend_on_the_total():
+    """Notebook 05's nested training sets: the first N groups of a larger training split are the N-group split."""
+    from rnlib.data import first_groups
+    from rnlib.data.synthetic import generate
+
+    small = generate(seed=3, groups={"train": 12, "dev": 0, "test": 0})["train"]
+    large = generate(seed=3, groups={"train": 30, "dev": 2, "test": 2})["train"]
+    assert first_groups(large, 12) == small
