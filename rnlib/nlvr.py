@@ -454,13 +454,42 @@ def _cmd_train(args) -> int:
                    "train_seconds": float(np.nansum(history.get("seconds", [0.0]))),
                    "glove_coverage": coverage}
         for split in splits:
-            probabilities = predict_images(best, prepared.caches[split], prepared.tokens[split])
-            results[split] = nlvr_metrics(probabilities, splits[split])
+            rows = _scored_examples(len(splits[split]), TRAIN_SCORED_EXAMPLES if split == "train" else None)
+            probabilities = predict_images(best, _ExampleSubset(prepared.caches[split], rows), prepared.tokens[split][rows])
+            results[split] = nlvr_metrics(probabilities, [splits[split][i] for i in rows])
+            if len(rows) < len(splits[split]):
+                results[split]["sample"] = f"{len(rows):,} of the {len(splits[split]):,} examples, drawn at random (seed 0)"
         (run_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
         print(f"[nlvr] {run_dir / 'results.json'}: best epoch {results['best_epoch']} of {results['epochs_done']}; " +
               "; ".join(f"{split} accuracy {results[split]['accuracy']:.3f}, consistency {results[split]['consistency']:.3f}"
                         for split in splits), flush=True)
     return 0
+
+
+#: A training split larger than this is scored on a random sample of this many examples (all 6 box
+#: orders each): its accuracy is then known to about +-0.4 points, at a fraction of the time.
+TRAIN_SCORED_EXAMPLES = 16000
+
+
+def _scored_examples(n: int, limit: int | None) -> np.ndarray:
+    if limit is None or n <= limit:
+        return np.arange(n)
+    return np.sort(np.random.default_rng(0).choice(n, limit, replace=False))
+
+
+class _ExampleSubset:
+    """The 6 images (or object sets) of some examples of a cache, indexable like an array."""
+
+    def __init__(self, cache, examples):
+        self.cache = cache
+        self.rows = (IMAGES_PER_EXAMPLE * np.asarray(examples)[:, None] + np.arange(IMAGES_PER_EXAMPLE)).ravel()
+
+    def __len__(self):
+        return len(self.rows)
+
+    def __getitem__(self, idx):
+        rows = self.rows[idx]
+        return self.cache.read(rows) if isinstance(self.cache, ImageCache) else self.cache[rows]
 
 
 def _cmd_evaluate(args) -> int:

@@ -344,8 +344,10 @@ def test_image_only_model_is_evaluated_without_a_vocabulary(quick_data, tmp_path
     assert metrics["count"] == 24 and metrics["examples"] == 4
 
 
-def test_object_rn_trains_on_a_leaky_split_and_is_evaluated(quick_data, tmp_path, capsys):
-    """--model objects (true objects, no CNN), --train-groups, --random-split: dev becomes the test split."""
+def test_object_rn_trains_on_a_leaky_split_and_is_evaluated(quick_data, tmp_path, capsys, monkeypatch):
+    """--model objects (true objects, no CNN), --train-groups, --random-split: dev becomes the test split;
+    a large training split is scored on a random sample of its examples."""
+    monkeypatch.setattr(nlvr, "TRAIN_SCORED_EXAMPLES", 40)
     run = tmp_path / "objects"
     assert nlvr.main(["train", "--run-dir", str(run), "--data", str(quick_data), "--model", "objects",
                       "--train-groups", "20", "--random-split", "--epochs", "1", "--no-glove", "--verbose", "0"]) == 0
@@ -353,6 +355,8 @@ def test_object_rn_trains_on_a_leaky_split_and_is_evaluated(quick_data, tmp_path
     assert results["data"]["train_groups"] == 20 and "random" in results["data"]["validation"]
     assert results["data"]["test"].endswith("dev.json")
     assert results["data"]["sizes"]["train"] + results["data"]["sizes"]["validation"] == 80
+    assert results["train"]["examples"] == 40 and results["train"]["sample"].startswith("40 of the 64 examples")
+    assert results["validation"]["examples"] == 16 and "sample" not in results["validation"]
     capsys.readouterr()
     assert nlvr.main(["evaluate", "--weights", str(run / "best.keras"), "--json",
                       str(quick_data / "dev" / "dev.json")]) == 0
