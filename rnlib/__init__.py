@@ -25,7 +25,8 @@ def import_tensorflow_quietly():
 
     Those lines are written to the process's stderr before any log level applies, so setting
     ``TF_CPP_MIN_LOG_LEVEL`` is not enough: this silences file descriptor 2 while TensorFlow loads.
-    Call it before importing any rnlib module that uses Keras. Introduced in notebooks/04_training.ipynb.
+    Call it before importing any rnlib module that uses Keras. Introduced in
+    notebooks/01_data_and_preprocessing.ipynb (the notebooks call it in their setup cell).
     """
     import os
 

@@ -15,10 +15,13 @@ Two CNN configurations (:data:`CNN_CONFIGS`):
   On a 50x200 NLVR image: 50x200 -> pool 4 -> 12x50 -> pool 3 -> 4x16 -> pool 2 -> 2x8, so the
   last block gives a **2x8x32 map: 16 objects of 32 features**
   (floor division: 50 // 4 = 12, 12 // 3 = 4, 4 // 2 = 2; 200 // 4 = 50, 50 // 3 = 16, 16 // 2 = 8).
-- ``"paper"`` (the paper's CLEVR-from-pixels CNN): 4 conv layers of 24 3x3 filters with stride 2
-  ("same" padding), each followed by BatchNorm and ReLU, no pooling. On 75x75 inputs
-  (Sort-of-CLEVR): 75 -> 38 -> 19 -> 10 -> 5, a 5x5x24 map, 25 objects. On a 50x200 NLVR image
-  it gives 4x13 = 52 objects (2704 ordered pairs: much more work for the relation module).
+- ``"paper"`` (the paper's CNN for CLEVR from pixels): "4 convolutional layers each with 24
+  kernels, ReLU non-linearities, and batch normalization" (Santoro et al. 2017, model configuration
+  details). The paper gives no kernel size or stride; 3x3 kernels with stride 2 ("same" padding) and
+  no pooling are those of the PyTorch reproduction kimhc6028/relational-networks, which uses this CNN
+  on Sort-of-CLEVR (the paper's own Sort-of-CLEVR CNN had 32, 64, 128 and 256 kernels). On 75x75
+  inputs (Sort-of-CLEVR): 75 -> 38 -> 19 -> 10 -> 5, a 5x5x24 map, 25 objects. On a 50x200 NLVR
+  image it gives 4x13 = 52 objects (2704 ordered pairs: much more work for the relation module).
 
 The objects know *what* they contain but not *where* they are, and many NLVR sentences are about
 positions ("at the top", "touching the edge"). :class:`CoordinateTagging` appends each cell's

@@ -14,6 +14,7 @@ Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import sysconfig
@@ -58,7 +59,7 @@ def find_dot(program: str | os.PathLike | None = None) -> str:
 
 def draw_model(model, path, show_shapes=True, show_layer_names=True, show_dtype=False,
                show_layer_activations=False, show_trainable=False, expand_nested=False,
-               rankdir="TB", dpi=96, program=None):
+               rankdir="TB", dpi=96, program=None, only=None):
     """Save a picture of ``model``'s graph to ``path`` (``.png`` or ``.svg``) and return it for display.
 
     The drawing is ``keras.utils.plot_model``'s (same options; ``dpi`` defaults to 96 to keep
@@ -67,6 +68,13 @@ def draw_model(model, path, show_shapes=True, show_layer_names=True, show_dtype=
     ``IPython.display.Image`` / ``SVG`` when IPython is available (it shows in a notebook), else
     the path. Raises :class:`GraphvizNotFoundError` when no program is found and ValueError for
     another file extension.
+
+    ``only``: names of the layers to draw; the other layers, and every arrow that touches one, are
+    left out, an arrow repeated by a shared layer (one per call) is drawn once, and a list of many
+    identical input shapes (an ``Add`` of 256 branches) is written ``256 x (None, 128)``. It draws a
+    legible part of a graph too big to read whole, such as the 309-layer loop graph of notebook 03
+    (``only`` introduced in notebooks/03_relation_network.ipynb). ValueError for a name the
+    model does not have.
 
     Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
     """
@@ -82,6 +90,8 @@ def draw_model(model, path, show_shapes=True, show_layer_names=True, show_dtype=
                                      expand_nested=expand_nested, dpi=dpi,
                                      show_layer_activations=show_layer_activations,
                                      show_trainable=show_trainable)
+    if only is not None:
+        graph = _part_of(graph, model, only)
     path.parent.mkdir(parents=True, exist_ok=True)
     graph.write(str(path), format=fmt, prog=exe)
     try:
@@ -89,3 +99,38 @@ def draw_model(model, path, show_shapes=True, show_layer_names=True, show_dtype=
     except ImportError:
         return path
     return display.SVG(filename=str(path)) if fmt == "svg" else display.Image(filename=str(path))
+
+
+_SHAPE_LIST = re.compile(r"\[(\([^()]*\)(?:, \([^()]*\))+)\]")
+
+
+def _count_shapes(match):
+    """``[(None, 128), (None, 128), ...]`` -> ``256 x (None, 128)`` when more than 3 shapes are all equal."""
+    shapes = re.findall(r"\([^()]*\)", match.group(1))
+    return f"{len(shapes)} x {shapes[0]}" if len(shapes) > 3 and len(set(shapes)) == 1 else match.group(0)
+
+
+def _part_of(graph, model, names):
+    """The pydot ``graph`` of ``model`` reduced to the nodes of the layers called ``names``."""
+    import pydot
+
+    names = list(names)
+    by_name = {layer.name: str(id(layer)) for layer in model.layers}
+    unknown = [n for n in names if n not in by_name]
+    if unknown:
+        raise ValueError(f"draw_model(only=...): the model has no layer(s) {unknown}.")
+    keep = {by_name[n] for n in names}
+    part = pydot.Dot(graph_type="digraph", **graph.obj_dict["attributes"])
+    for node in graph.get_nodes():
+        if node.get_name() in keep:
+            label = node.get("label")
+            if label:
+                node.set("label", _SHAPE_LIST.sub(_count_shapes, label))
+            part.add_node(node)
+    seen = set()
+    for edge in graph.get_edges():
+        ends = (str(edge.get_source()), str(edge.get_destination()))
+        if ends[0] in keep and ends[1] in keep and ends not in seen:
+            seen.add(ends)
+            part.add_edge(pydot.Edge(*ends))
+    return part

@@ -42,23 +42,32 @@ PAIR_MODES = ("ordered", "unordered")
 REDUCTIONS = ("sum", "mean")
 
 
-def pair_indices(n: int, self_pairs: bool = True, ordered: bool = True):
+def pair_indices(n: int, self_pairs: bool = True, pairs: str = "ordered"):
     """The pairs (i, j) of ``n`` objects as two NumPy index arrays, in row-major order over (i, j).
 
-    ``ordered=True`` keeps every ordered pair (i, j) (so both (0, 1) and (1, 0));
-    ``ordered=False`` keeps i < j only. ``self_pairs=True`` adds the pairs (i, i).
+    ``pairs="ordered"`` keeps every ordered pair (i, j) (so both (0, 1) and (1, 0));
+    ``pairs="unordered"`` keeps i < j only (the same setting, under the same name, as
+    ``RelationNetwork(pairs=...)``). ``self_pairs=True`` adds the pairs (i, i).
     Row-major means pair number ``k`` runs over ``j`` fastest: (0, 0), (0, 1), ..., (1, 0), ...
-    With ``ordered=True, self_pairs=True`` that is simply ``k = i * n + j``.
+    With ``pairs="ordered", self_pairs=True`` that is simply ``k = i * n + j``.
 
-    >>> pair_indices(3, self_pairs=False, ordered=False)
+    >>> pair_indices(3, self_pairs=False, pairs="unordered")
     (array([0, 0, 1], dtype=int32), array([1, 2, 2], dtype=int32))
 
     Introduced in notebooks/03_relation_network.ipynb.
     """
+    ordered = _is_ordered(pairs)
     i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     i, j = i.reshape(-1), j.reshape(-1)
     keep = _keep(i, j, self_pairs, ordered)
     return i[keep].astype("int32"), j[keep].astype("int32")
+
+
+def _is_ordered(pairs) -> bool:
+    """``pairs`` ("ordered" or "unordered") as a bool; a clear error for anything else."""
+    if pairs not in PAIR_MODES:
+        raise ValueError(f"pairs must be one of {PAIR_MODES}; got {pairs!r}.")
+    return pairs == "ordered"
 
 
 def _keep(i, j, self_pairs, ordered):
@@ -129,18 +138,19 @@ def _pair_tensor(objects, question, index: _PairIndex):
     return ops.concatenate([first, second, ops.cast(q, objects.dtype)], axis=-1)
 
 
-def pairs(objects, question, self_pairs: bool = True, ordered: bool = True):
+def pairs(objects, question, self_pairs: bool = True, pairs: str = "ordered"):
     """Concatenate every pair of objects with the question: ``(batch, n, d), (batch, q) -> (batch, P, 2d + q)``.
 
     Row ``k`` is ``[o_i; o_j; q]`` (object i, then object j, then the question) for the k-th pair
-    of :func:`pair_indices` (row-major over (i, j)). ``ordered=True, self_pairs=True`` gives all
-    P = n * n ordered pairs, with pair (i, j) at row ``i * n + j``; ``ordered=False`` keeps i < j
+    of :func:`pair_indices` (row-major over (i, j)). ``pairs="ordered", self_pairs=True`` gives all
+    P = n * n ordered pairs, with pair (i, j) at row ``i * n + j``; ``pairs="unordered"`` keeps i < j
     (i <= j with ``self_pairs``), P = n (n - 1) / 2 (or n (n + 1) / 2). ``n`` may be unknown
-    until the graph runs. This is what :class:`RelationNetwork` feeds to ``g_theta`` when
-    ``shortcut=False``.
+    until the graph runs. This is what :class:`RelationNetwork` (same ``pairs`` and ``self_pairs``
+    settings) feeds to ``g_theta`` when ``shortcut=False``.
 
     Introduced in notebooks/03_relation_network.ipynb.
     """
+    ordered = _is_ordered(pairs)
     objects = ops.convert_to_tensor(objects)
     question = ops.convert_to_tensor(question)
     _check_ranks(objects.shape, question.shape)
@@ -207,8 +217,7 @@ class RelationNetwork(keras.layers.Layer):
         self.f_units = tuple(int(u) for u in f_units)
         if not self.g_units:
             raise ValueError("g_units must name at least one layer: g_theta is the relation MLP.")
-        if pairs not in PAIR_MODES:
-            raise ValueError(f"pairs must be one of {PAIR_MODES}; got {pairs!r}.")
+        _is_ordered(pairs)  # ValueError for anything but "ordered" / "unordered"
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
         if not 0.0 <= float(f_dropout) < 1.0:

@@ -5,8 +5,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from rnlib.data import (Example, NLVRFormatError, check_leakage, first_groups, load_image, random_example_split, read_examples, read_png,
-                        render, split_by_group, write_examples)
+from rnlib.data import (Example, NLVRFormatError, check_leakage, first_groups, held_out_sentence_accuracy, load_image,
+                        random_example_split, read_examples, read_png, render, seen_sentence_share, sentence_memorization_accuracy,
+                        split_by_group, write_examples)
 from rnlib.data.nlvr import parse_example
 from conftest import example_json, write_jsonl
 
@@ -178,3 +179,44 @@ def test_random_example_split_puts_sentence_groups_on_both_sides():
     train, validation = random_example_split(examples, 0.25, seed=0)
     assert len(train) == 60 and len(validation) == 20 and not set(train) & set(validation)
     assert check_leakage(train, validation).groups  # the leak notebook 05 measures
+
+
+def _example(identifier, label, sentence="There is a yellow square.", split="train"):
+    return parse_example(example_json(identifier, "true" if label else "false", sentence), split, "test")
+
+
+def test_sentence_memorization_accuracy_is_each_groups_majority():
+    examples = ([_example(f"1-{m}", label) for m, label in enumerate([True, True, True, False])]  # 3 of 4
+                + [_example("2-0", True), _example("2-1", False)]  # a tie: 1 of 2
+                + [_example(f"3-{m}", False) for m in range(3)]  # 3 of 3
+                + [_example("1-0", False, split="dev")])  # dev group 1 is not train group 1: 1 of 1
+    assert sentence_memorization_accuracy(examples) == pytest.approx(8 / 10)
+    with pytest.raises(ValueError, match="no examples"):
+        sentence_memorization_accuracy([])
+
+
+def test_held_out_sentence_accuracy_only_knows_sentences_seen_in_training():
+    train = [_example("1-0", True, "A yellow square."), _example("1-1", True, "A yellow square."),
+             _example("1-2", False, "A yellow square."),  # seen: mostly true
+             _example("2-0", False, "There is a box."), _example("2-1", False, "There is a box."),
+             _example("3-0", True, "Tie here"), _example("3-1", False, "Tie here")]  # training majority: false
+    held_out = [_example("9-0", True, "a YELLOW square", "dev"),  # seen (case, punctuation ignored): true, right
+                _example("8-0", True, "There is a box", "dev"),  # seen: false, wrong
+                _example("7-0", False, "Tie here", "dev"),  # tie: training majority (false), right
+                _example("6-0", True, "Something new.", "dev")]  # unseen: training majority (false), wrong
+    assert held_out_sentence_accuracy(train, held_out) == pytest.approx(2 / 4)
+    assert seen_sentence_share(train, held_out) == pytest.approx(3 / 4)  # all but "Something new."
+    assert sentence_memorization_accuracy(held_out) == 1.0  # one example per group, memorised: every label
+    with pytest.raises(ValueError, match="needs training and held-out examples"):
+        held_out_sentence_accuracy(train, [])
+
+
+def test_real_nlvr_sentence_only_figures(shared_nlvr):
+    """Memorised, the sentence of a real dev group gives 58.8%; on unseen Test-P groups a lookup fitted
+    on dev falls to Test-P's majority class (56.2%), below Suhr et al.'s text-only model (57.2%)."""
+    dev, test = read_examples(shared_nlvr / "dev.json"), read_examples(shared_nlvr / "test.json")
+    assert sentence_memorization_accuracy(dev) == pytest.approx(582 / 989)
+    majority = sum(e.label for e in test) / len(test)
+    assert held_out_sentence_accuracy(dev, test) == pytest.approx(majority)
+    assert held_out_sentence_accuracy(dev, test) < sentence_memorization_accuracy(test)
+    assert seen_sentence_share(dev, test) == pytest.approx(125 / 990)  # the lookup has little to look up

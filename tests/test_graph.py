@@ -70,3 +70,22 @@ def test_clear_error_when_nothing_can_render(model, tmp_path, monkeypatch, no_sy
 def test_only_png_and_svg(model, tmp_path):
     with pytest.raises(ValueError, match=r"\.png or \.svg"):
         draw_model(model, tmp_path / "model.pdf")
+
+
+def test_draws_only_the_named_layers_of_a_big_graph(tmp_path):
+    """A legible part of the 256-branch loop graph: the named layers, each arrow once, 256 shapes counted."""
+    from rnlib.models import build_nlvr_loop_rn
+
+    loop = build_nlvr_loop_rn(vocab_size=30, g_units=(8,), f_units=(4,))
+    only = ["cell_0_0", "cell_0_1", "pair_0_0", "pair_0_1", "g_theta_0", "g_theta_bn_0", "g_theta_act_0", "relation_sum"]
+    text = draw_model(loop, tmp_path / "part.svg", only=only) and (tmp_path / "part.svg").read_text()
+    for name in only:
+        assert f">{name}<" in text
+    for name in ("pair_1_0", "cell_1_7", "f_phi_0", "answer"):
+        assert f">{name}<" not in text
+    assert "256 x (None, 8)" in text  # relation_sum's 256 inputs, not a list 256 shapes long
+    # cell_0_0 -> pair_0_0 (called twice, drawn once), cell_0_0 and cell_0_1 -> pair_0_1, both pairs ->
+    # g_theta_0, g_theta_0 -> g_theta_bn_0 -> g_theta_act_0 -> relation_sum (256 calls each, drawn once)
+    assert text.count('class="edge"') == 1 + 2 + 2 + 3
+    with pytest.raises(ValueError, match=r"no layer\(s\) \['pair_99_0'\]"):
+        draw_model(loop, tmp_path / "x.svg", only=["pair_99_0"])

@@ -10,17 +10,17 @@ import tensorflow as tf
 from rnlib.relation import RelationNetwork, pair_indices, pairs
 
 RNG = np.random.default_rng(0)
-OPTIONS = [dict(ordered=o, self_pairs=s) for o, s in itertools.product((True, False), repeat=2)]
+OPTIONS = [dict(pairs=p, self_pairs=s) for p, s in itertools.product(("ordered", "unordered"), (True, False))]
 
 
-def reference_pair_list(n, ordered=True, self_pairs=True):
+def reference_pair_list(n, pairs="ordered", self_pairs=True):
     """The pairs (i, j), written out the slow obvious way."""
     return [(i, j) for i in range(n) for j in range(n)
-            if (i != j or self_pairs) and (ordered or i <= j)]
+            if (i != j or self_pairs) and (pairs == "ordered" or i <= j)]
 
 
-def reference_pairs(objects, question, ordered=True, self_pairs=True):
-    rows = [[np.concatenate([o[i], o[j], q]) for i, j in reference_pair_list(len(o), ordered, self_pairs)]
+def reference_pairs(objects, question, pairs="ordered", self_pairs=True):
+    rows = [[np.concatenate([o[i], o[j], q]) for i, j in reference_pair_list(len(o), pairs, self_pairs)]
             for o, q in zip(objects, question)]
     return np.array(rows, dtype="float32")
 
@@ -35,10 +35,9 @@ def reference_rn(layer, objects, question, mask=None):
     if mask is None:
         mask = np.ones((batch, n), bool)
     grid = np.zeros((batch, n, n, layer.g_units[-1]), "float64")
-    ordered = layer.pairs == "ordered"
     counts = np.zeros(batch)
     for b in range(batch):
-        for i, j in reference_pair_list(n, ordered, layer.self_pairs):
+        for i, j in reference_pair_list(n, layer.pairs, layer.self_pairs):
             if not (mask[b, i] and mask[b, j]):
                 continue
             x = np.concatenate([objects[b, i], objects[b, j], question[b]]).astype("float64")
@@ -98,8 +97,22 @@ def test_pair_counts():
     n = 7
     assert len(pair_indices(n)[0]) == n * n
     assert len(pair_indices(n, self_pairs=False)[0]) == n * (n - 1)
-    assert len(pair_indices(n, ordered=False)[0]) == n * (n + 1) // 2
-    assert len(pair_indices(n, self_pairs=False, ordered=False)[0]) == n * (n - 1) // 2
+    assert len(pair_indices(n, pairs="unordered")[0]) == n * (n + 1) // 2
+    assert len(pair_indices(n, self_pairs=False, pairs="unordered")[0]) == n * (n - 1) // 2
+
+
+def test_pairs_setting_has_one_name_and_a_clear_error():
+    """pair_indices, pairs and RelationNetwork take the same ``pairs`` values, and say which when wrong."""
+    objects, question = data(n=4)
+    layer = RelationNetwork(g_units=(3,), f_units=(), pairs="unordered", self_pairs=False)
+    grid = keras.ops.convert_to_numpy(layer.pair_features(objects, question))
+    i, j = pair_indices(4, self_pairs=False, pairs="unordered")
+    assert set(zip(*np.nonzero(np.abs(grid[0]).sum(-1) > 0))) <= set(zip(i.tolist(), j.tolist()))
+    assert keras.ops.convert_to_numpy(pairs(objects, question, self_pairs=False, pairs="unordered")).shape[1] == len(i)
+    for call in (lambda: pair_indices(4, pairs=False), lambda: pairs(objects, question, pairs="all"),
+                 lambda: RelationNetwork(pairs="both")):
+        with pytest.raises(ValueError, match=r"pairs must be one of \('ordered', 'unordered'\)"):
+            call()
 
 
 @pytest.mark.parametrize("opts", OPTIONS, ids=str)

@@ -315,6 +315,72 @@ def check_leakage(a: Iterable[Example], b: Iterable[Example]) -> LeakageReport:
                          examples={xa[k] for k in xa.keys() & xb})
 
 
+# ---------------------------------------------------------------------------------------------
+# What the sentence alone can tell
+
+
+def sentence_memorization_accuracy(examples: Iterable[Example]) -> float:
+    """Accuracy of answering each example with the majority label of its own sentence group.
+
+    This is the best any answer that sees only the sentence can score on ``examples`` *when it has
+    memorised their labels*: it is fitted and scored on the same groups, so it is a memorisation
+    ceiling, not what a sentence-only model reaches on sentences it has not seen (for that, see
+    :func:`held_out_sentence_accuracy`). A group with as many true as false examples counts half of
+    them as correct. ValueError for no examples.
+
+    Introduced in notebooks/01_data_and_preprocessing.ipynb.
+    """
+    per_group = defaultdict(lambda: [0, 0])  # (split, group) -> [false, true]
+    n = 0
+    for e in examples:
+        per_group[(e.split, e.group)][int(bool(e.label))] += 1
+        n += 1
+    if n == 0:
+        raise ValueError("sentence_memorization_accuracy: no examples")
+    return sum(max(counts) for counts in per_group.values()) / n
+
+
+def held_out_sentence_accuracy(train: Iterable[Example], held_out: Iterable[Example]) -> float:
+    """Accuracy on ``held_out`` of the best sentence-only lookup fitted on ``train`` alone.
+
+    The rule: answer a held-out sentence with the majority label of the training examples whose
+    sentence is the same text (case and punctuation ignored); a sentence never seen in training,
+    or one whose training examples are tied, gets the majority label of all training examples.
+    Scored on groups that were not used to fit it, this is what the sentence alone is worth
+    on new sentence groups (to compare with :func:`sentence_memorization_accuracy`, scored on the
+    groups it memorised). ValueError when either side has no examples.
+
+    Introduced in notebooks/01_data_and_preprocessing.ipynb.
+    """
+    train, held_out = list(train), list(held_out)
+    if not train or not held_out:
+        raise ValueError("held_out_sentence_accuracy needs training and held-out examples")
+    votes = defaultdict(int)  # normalized sentence -> (#true - #false)
+    for e in train:
+        votes[_normalize(e.sentence)] += 1 if e.label else -1
+    majority = 2 * sum(bool(e.label) for e in train) >= len(train)
+    correct = 0
+    for e in held_out:
+        vote = votes.get(_normalize(e.sentence), 0)
+        answer = majority if vote == 0 else vote > 0
+        correct += answer == bool(e.label)
+    return correct / len(held_out)
+
+
+def seen_sentence_share(train: Iterable[Example], held_out: Iterable[Example]) -> float:
+    """Share of the ``held_out`` examples whose sentence (case and punctuation ignored) occurs in
+    ``train``: the examples for which :func:`held_out_sentence_accuracy`'s lookup has something to
+    look up. ValueError for no held-out examples.
+
+    Introduced in notebooks/01_data_and_preprocessing.ipynb.
+    """
+    seen = {_normalize(e.sentence) for e in train}
+    held_out = list(held_out)
+    if not held_out:
+        raise ValueError("seen_sentence_share: no held-out examples")
+    return sum(_normalize(e.sentence) in seen for e in held_out) / len(held_out)
+
+
 def group_counts(examples: Iterable[Example]) -> dict:
     """Number of examples per sentence group."""
     counts = defaultdict(int)
