@@ -731,8 +731,9 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
                    cnn_order: str = "bn_relu", compile: bool = True):
     """The paper's Sort-of-CLEVR Relation Network: CNN -> 25 objects + coordinates -> RN -> answer.
 
-    - ``image`` (75, 75, 3) in [0, 255] -> Rescaling(1/255) -> the paper's CNN (4 x [conv 24 3x3
-      stride 2 "same", BatchNorm, ReLU], :func:`rnlib.encoders.cnn_objects` with ``cnn="paper"``)
+    - ``image`` (75, 75, 3) in [0, 255] -> Rescaling(1/255) -> the CNN ``cnn="paper"`` (4 x [conv 24 3x3
+      stride 2 "same", BatchNorm, ReLU], :func:`rnlib.encoders.cnn_objects`: the paper's 24-kernel
+      CLEVR-from-pixels CNN with the reproductions' kernel size and stride; see :mod:`rnlib.encoders`)
       -> a 5 x 5 x 24 map -> :class:`~rnlib.encoders.CoordinateTagging` -> 25 objects of 26 numbers;
     - :class:`~rnlib.relation.RelationNetwork` with ``g_theta`` = 4 x 256 on all 625 ordered pairs
       ``[o_i; o_j; q]`` (the 18-float question appended to every pair), summed, ``f_phi`` =
