@@ -10,6 +10,8 @@ Two modes:
 Every notebook has one cell tagged ``parameters``; papermill adds the values given here in a cell
 tagged ``injected-parameters`` right after it, so an executed notebook shows what produced its outputs.
 Notebooks run with their own folder (notebooks/) as working directory, one at a time, in name order.
+Each successful run's wall time goes to ``notebooks/run_times.json`` (per notebook: ``full`` and
+``quick`` seconds, the date and the machine), the file README's series table is made from.
 """
 
 from __future__ import annotations
@@ -52,6 +54,23 @@ def execute(notebook, out_path, quick: bool, parameters: dict | None = None, tim
     return out_path
 
 
+RUN_TIMES = NOTEBOOKS / "run_times.json"
+
+
+def record_time(notebook, quick: bool, seconds: float, path=None) -> dict:
+    """Store one run's wall time in ``run_times.json`` (``{name: {"full"|"quick": {...}}}``); returns the file's data."""
+    import json
+    import platform
+
+    path = Path(path) if path is not None else RUN_TIMES
+    data = json.loads(path.read_text()) if path.exists() else {}
+    data.setdefault(Path(notebook).name, {})["quick" if quick else "full"] = {
+        "seconds": round(float(seconds), 1), "date": time.strftime("%Y-%m-%d"),
+        "machine": f"{os.cpu_count()} CPU(s), {platform.machine()}"}
+    path.write_text(json.dumps(dict(sorted(data.items())), indent=1) + "\n")
+    return data
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnlib.runner", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -78,6 +97,8 @@ def main(argv=None) -> int:
             continue
         if args.in_place:
             target.replace(nb)
+        if nb.parent == NOTEBOOKS:  # the series' own notebooks (not copies elsewhere)
+            record_time(nb, args.quick, time.time() - start)
         print(f"[runner] ok {nb.name} in {time.time() - start:.0f} s -> {nb if args.in_place else target}", flush=True)
     if failed:
         print(f"[runner] {len(failed)} notebook(s) failed: {', '.join(failed)}", flush=True)

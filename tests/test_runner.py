@@ -1,0 +1,17 @@
+"""Tests of rnlib.runner's bookkeeping (executing notebooks is tests/test_notebooks.py's job)."""
+
+import json
+
+from rnlib import runner
+
+
+def test_run_times_keep_full_and_quick_per_notebook(tmp_path):
+    path = tmp_path / "run_times.json"
+    runner.record_time("notebooks/05_x.ipynb", quick=False, seconds=123.45, path=path)
+    runner.record_time("notebooks/05_x.ipynb", quick=True, seconds=40.0, path=path)
+    runner.record_time("notebooks/01_y.ipynb", quick=True, seconds=9.0, path=path)
+    data = json.loads(path.read_text())
+    assert list(data) == ["01_y.ipynb", "05_x.ipynb"]
+    assert data["05_x.ipynb"]["full"]["seconds"] == 123.5 and data["05_x.ipynb"]["quick"]["seconds"] == 40.0
+    runner.record_time("notebooks/05_x.ipynb", quick=True, seconds=30.0, path=path)  # a later run replaces it
+    assert json.loads(path.read_text())["05_x.ipynb"]["quick"]["seconds"] == 30.0
