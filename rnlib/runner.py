@@ -71,6 +71,35 @@ def record_time(notebook, quick: bool, seconds: float, path=None) -> dict:
     return data
 
 
+def _minutes(entry) -> str:
+    if not entry:
+        return "not measured"
+    sec = entry["seconds"]
+    return f"{sec:.0f} s" if sec < 90 else f"{sec / 60:.1f} min"
+
+
+def update_readme_times(readme=None, times=None) -> int:
+    """Rewrite the time column ("full / QUICK") of README's series table from ``run_times.json``;
+    returns how many rows changed. A row is ``| `NN_name.ipynb` | ... |`` with the time in column 4."""
+    import json
+
+    readme = Path(readme) if readme is not None else ROOT / "README.md"
+    times = Path(times) if times is not None else RUN_TIMES
+    data = json.loads(times.read_text()) if times.exists() else {}
+    lines, changed = readme.read_text().split("\n"), 0
+    for k, line in enumerate(lines):
+        cells = line.split(" | ")
+        name = cells[0].removeprefix("| ").strip("`") if line.startswith("| `") else None
+        if name and name.endswith(".ipynb") and len(cells) >= 5:
+            entry = data.get(name, {})
+            new = f"{_minutes(entry.get('full'))} / {_minutes(entry.get('quick'))}"
+            if cells[3] != new:
+                cells[3], changed = new, changed + 1
+                lines[k] = " | ".join(cells)
+    readme.write_text("\n".join(lines))
+    return changed
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m rnlib.runner", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -80,7 +109,12 @@ def main(argv=None) -> int:
                         help="replace each notebook by its executed copy (full parameters; what is committed)")
     parser.add_argument("--out", default=str(ROOT / "build" / "notebooks"), help="output folder (not with --in-place)")
     parser.add_argument("--timeout", type=int, default=4 * 3600, help="seconds allowed per cell")
+    parser.add_argument("--readme", action="store_true",
+                        help="only rewrite README's series table times from notebooks/run_times.json")
     args = parser.parse_args(argv)
+    if args.readme:
+        print(f"[runner] README.md: {update_readme_times()} row(s) updated from {RUN_TIMES}")
+        return 0
     if args.in_place and args.quick:
         parser.error("--in-place writes the committed notebooks, which show full runs: drop --quick")
 
