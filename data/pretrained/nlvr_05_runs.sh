@@ -37,7 +37,7 @@ run size_00250 --train-groups 250 --repeats 16 --epochs 10
 run size_10000 --train-groups 10000 --epochs 4
 run size_20000 --train-groups 20000 --epochs 2
 # Section 3, leakage: the same model and budget, validated on a random 20% of the training examples.
-run leak_01000 --train-groups 1000 --repeats 4 --epochs 10 --random-split
+run leak_01000 --train-groups 1000 --repeats 5 --epochs 10 --random-split  # 3,200 training examples x 5 = 16,000 per epoch
 # Section 6, seeing or reasoning: the same RN on the true objects, at NLVR size and the largest size.
 run objects_04000 --model objects --train-groups 4000 --epochs 10
 run objects_20000 --model objects --train-groups 20000 --epochs 2
