@@ -41,6 +41,8 @@ run leak_01000 --train-groups 1000 --repeats 5 --epochs 10 --random-split  # 3,2
 # Section 6, seeing or reasoning: the same RN on the true objects, at NLVR size and the largest size.
 run objects_04000 --model objects --train-groups 4000 --epochs 10
 run objects_20000 --model objects --train-groups 20000 --epochs 2
+# ... and where the pixel RN overfits at this budget (1,000 groups, gap +0.18): does the object RN too?
+run objects_01000 --model objects --train-groups 1000 --repeats 4 --epochs 10
 # Section 8, regularization, each against size_01000 (f dropout 0.5, Adam without weight decay, g 3 x 128, no flips); decay is AdamW's decoupled 0.1.
 run nodropout_01000 --train-groups 1000 --repeats 4 --epochs 10 --set f_dropout=0
 run decay_01000 --train-groups 1000 --repeats 4 --epochs 10 --set weight_decay=0.1
