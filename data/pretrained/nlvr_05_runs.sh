@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The long runs behind notebooks/05_overfitting_diagnosis.ipynb, one command each, in the order they ran
+# The long runs behind notebooks/05_overfitting_diagnosis.ipynb, one command each (objects_01000 ran last)
 # (2-core CPU, no GPU). Each run trains into data/nlvr_runs/NAME and is exported to
 # data/pretrained/nlvr_NAME.{keras,_results.json,_curves.png} (scored on real NLVR dev too when
 # ../shared/nlvr is there). From the repository root:
