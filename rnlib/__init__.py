@@ -4,15 +4,19 @@ Modules, in the order data flows through them (a lower layer never imports a hig
 
 - ``rnlib.data``: NLVR files (real and synthetic), the image renderer, splits and leakage checks.
 - ``rnlib.text``, ``rnlib.embeddings``, ``rnlib.images``: sentences to token ids, GloVe vectors,
-  resized uint8 images and their normalization; ``rnlib.pipeline``: NLVR as tf.data datasets.
+  resized uint8 images and their normalization; ``rnlib.pipeline``: NLVR as tf.data datasets;
+  ``rnlib.batches``: NLVR batches as plain NumPy; ``rnlib.items``: the true objects of a scene.
 - ``rnlib.encoders``: CNN feature-map cells as objects, coordinates, the question encoder;
   ``rnlib.relation``: the ``RelationNetwork`` layer; ``rnlib.loop_graph``: the seed's per-pair
   loop graph, for comparison; ``rnlib.models``: NLVR model builders (the seed's and the course's configurations, baselines); ``rnlib.graph``: model drawings.
 - ``rnlib.training``: resumable training, history and learning curves, per-group accuracy;
   ``rnlib.hardware``: the device and the mixed-precision policy that pays on it.
 - ``rnlib.nlvr``: NLVR end to end (train the seed's and the course's models, NLVR's metrics, command line).
+- ``rnlib.diagnosis``: what a trained model's answers and the data say (calibration, the generator's
+  fidelity on real NLVR, items per grid cell, the data-size curve); TensorFlow-free.
 - ``rnlib.sort_of_clevr``: the paper's Sort-of-CLEVR benchmark (data, models, command line).
-- ``rnlib.runner``: executes the notebooks (full parameters in place, or QUICK mode into build/).
+- ``rnlib.runner``: executes the notebooks (full parameters in place, or QUICK mode into build/) and
+  records their wall times for README's series table.
 
 ``python3 -m rnlib series`` and ``python3 -m rnlib test`` are the two quick-start commands of README.md.
 """
