@@ -203,11 +203,7 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
         if config["coordinates"]:
             feature_map = CoordinateTagging(name="coordinates")(feature_map)
     if kind != "image_only":
-        question = question_embedding(ids, len(vocabulary), embedding_dim=50, lstm_units=64,
-                                      embedding_matrix=embedding_matrix,
-                                      trainable_embeddings=config["trainable_embeddings"],
-                                      mask_padding=config["mask_padding"], recurrent_l2=config["recurrent_l2"],
-                                      recurrent_dropout=config["recurrent_dropout"])
+        question = _question(ids, vocabulary, config, embedding_matrix)
     f = dict(f_units=(128, 128), f_dropout=float(config["f_dropout"]), f_batchnorm=True,
              f_dropout_every_layer=config["f_dropout_every_layer"])
     if kind == "rn":
@@ -225,6 +221,13 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
     return keras.Model(inputs, answer, name=name or f"nlvr_{kind}")
 
 
+def _question(ids, vocabulary, config, embedding_matrix):
+    """The question encoder of every NLVR model: GloVe-sized embedding, BiLSTM(64), the config's switches."""
+    return question_embedding(ids, len(vocabulary), embedding_dim=50, lstm_units=64, embedding_matrix=embedding_matrix,
+                              trainable_embeddings=config["trainable_embeddings"], mask_padding=config["mask_padding"],
+                              recurrent_l2=config["recurrent_l2"], recurrent_dropout=config["recurrent_dropout"])
+
+
 def _object_rn(vocabulary, config, embedding_matrix, sequence_length, name):
     """The RN of :func:`build_nlvr_model` on the true objects: input ``objects`` (batch, 24, 17) from
     :func:`rnlib.items.example_objects` (all-zero rows are padding, masked out of every pair)."""
@@ -233,11 +236,7 @@ def _object_rn(vocabulary, config, embedding_matrix, sequence_length, name):
     items = keras.Input(shape=(MAX_OBJECTS, len(FEATURES)), dtype="float32", name="objects")
     tokens = keras.Input(shape=(sequence_length,), dtype="int32", name="tokens")
     ids = QuestionTokens(list(vocabulary), padding=config["padding"], name="question_tokens")(tokens)
-    question = question_embedding(ids, len(vocabulary), embedding_dim=50, lstm_units=64,
-                                  embedding_matrix=embedding_matrix,
-                                  trainable_embeddings=config["trainable_embeddings"],
-                                  mask_padding=config["mask_padding"], recurrent_l2=config["recurrent_l2"],
-                                  recurrent_dropout=config["recurrent_dropout"])
+    question = _question(ids, vocabulary, config, embedding_matrix)
     objects = layers.Masking(mask_value=0.0, name="object_mask")(items)
     x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, f_units=(128, 128),
                         f_dropout=float(config["f_dropout"]), f_batchnorm=True,
