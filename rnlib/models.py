@@ -129,12 +129,12 @@ NLVR_CONFIGS = {
              "recurrent_l2": 0.01, "recurrent_dropout": 0.25, "f_dropout_every_layer": True,
              "kernel_initializer": "he_normal", "normalization": "scalar", "coordinates": False,
              "batch_size": 256, "learning_rate": 3e-4, "f_dropout": 0.5, "g_units": [128, 128, 128],
-             "weight_decay": 0.0},
+             "f_units": [128, 128], "lstm_units": 64, "pairs": "ordered", "weight_decay": 0.0},
     "course": {"padding": "post", "mask_padding": True, "trainable_embeddings": False,
                "recurrent_l2": 0.0, "recurrent_dropout": 0.0, "f_dropout_every_layer": False,
                "kernel_initializer": "he_normal", "normalization": "per_channel", "coordinates": True,
                "batch_size": 64, "learning_rate": 3e-4, "f_dropout": 0.5, "g_units": [128, 128, 128],
-               "weight_decay": 0.0},
+               "f_units": [128, 128], "lstm_units": 64, "pairs": "ordered", "weight_decay": 0.0},
 }
 #: ``rn``: the Relation Network; the baselines: ``text_only`` (question encoder + f),
 #: ``image_only`` (CNN + f), ``cnn_lstm`` (CNN and question concatenated + f: Suhr et al.'s CNN+RNN).
@@ -204,11 +204,12 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
             feature_map = CoordinateTagging(name="coordinates")(feature_map)
     if kind != "image_only":
         question = _question(ids, vocabulary, config, embedding_matrix)
-    f = dict(f_units=(128, 128), f_dropout=float(config["f_dropout"]), f_batchnorm=True,
+    f = dict(f_units=tuple(config["f_units"]), f_dropout=float(config["f_dropout"]), f_batchnorm=True,
              f_dropout_every_layer=config["f_dropout_every_layer"])
     if kind == "rn":
         objects = layers.Reshape((-1, feature_map.shape[-1]), name="objects")(feature_map)
-        x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, name="relation_network", **f)(objects, question)
+        x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, pairs=config["pairs"],
+                            name="relation_network", **f)(objects, question)
     else:  # the same f_phi (Dense, BatchNorm, ReLU, dropout), without g_theta and the pairs
         if kind != "text_only":
             parts.append(layers.Flatten(name="image_features")(feature_map))
@@ -222,8 +223,8 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
 
 
 def _question(ids, vocabulary, config, embedding_matrix):
-    """The question encoder of every NLVR model: GloVe-sized embedding, BiLSTM(64), the config's switches."""
-    return question_embedding(ids, len(vocabulary), embedding_dim=50, lstm_units=64, embedding_matrix=embedding_matrix,
+    """The question encoder of every NLVR model: GloVe-sized embedding, BiLSTM(lstm_units), the config's switches."""
+    return question_embedding(ids, len(vocabulary), embedding_dim=50, lstm_units=int(config["lstm_units"]), embedding_matrix=embedding_matrix,
                               trainable_embeddings=config["trainable_embeddings"], mask_padding=config["mask_padding"],
                               recurrent_l2=config["recurrent_l2"], recurrent_dropout=config["recurrent_dropout"])
 
@@ -238,9 +239,9 @@ def _object_rn(vocabulary, config, embedding_matrix, sequence_length, name):
     ids = QuestionTokens(list(vocabulary), padding=config["padding"], name="question_tokens")(tokens)
     question = _question(ids, vocabulary, config, embedding_matrix)
     objects = layers.Masking(mask_value=0.0, name="object_mask")(items)
-    x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, f_units=(128, 128),
+    x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, f_units=tuple(config["f_units"]),
                         f_dropout=float(config["f_dropout"]), f_batchnorm=True,
-                        f_dropout_every_layer=config["f_dropout_every_layer"], shortcut=True,
+                        f_dropout_every_layer=config["f_dropout_every_layer"], shortcut=True, pairs=config["pairs"],
                         name="relation_network")(objects, question)  # shortcut: the same g, computed faster (notebook 03)
     answer = layers.Dense(1, activation="sigmoid", dtype="float32", name="answer")(x)
     return keras.Model({"objects": items, "tokens": tokens}, answer, name=name or "nlvr_objects")

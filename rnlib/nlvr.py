@@ -401,13 +401,18 @@ def _cmd_train(args) -> int:
     batch_size = int(settings["batch_size"])
     splits, image_root, data = load_splits(args.data, seed=args.split_seed, train_groups=args.train_groups,
                                            random_split=args.random_split)
-    prepared = prepare(splits, image_root, args.cache_dir, objects=args.model == "objects")
+    vocabulary = None
+    if args.vocabulary_extra:  # words only (no labels): a sentence of these files maps no word to [UNK]
+        extra = [e.sentence for path in args.vocabulary_extra for e in read_examples(path)]
+        vocabulary = make_vectorizer([e.sentence for e in splits["train"]] + extra).get_vocabulary()
+    prepared = prepare(splits, image_root, args.cache_dir, vocabulary=vocabulary, objects=args.model == "objects")
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     config = {"task": "nlvr", "model": args.model, "config": args.config, "settings": settings, "data": data,
               "box_orders": args.box_orders, "shuffle_seed": args.shuffle_seed, "glove": not args.no_glove,
               **({"repeats": args.repeats} if args.repeats != 1 else {}), **({"augment": args.augment} if args.augment else {}),
               **({"precision": args.precision} if args.precision != "float32" else {}),  # (older runs lack the key)
+              **({"vocabulary_extra": args.vocabulary_extra} if args.vocabulary_extra else {}),
               "vocabulary_size": len(prepared.vocabulary), "vocabulary_sha": _vocabulary_digest(prepared.vocabulary)}
     config_path = run_dir / "config.json"
     if config_path.exists():
@@ -603,6 +608,9 @@ def main(argv=None) -> int:
     t.add_argument("--random-split", action="store_true",
                    help="validate on a random 20%% of the training examples (leaky on purpose); dev becomes test")
     t.add_argument("--augment", nargs="*", choices=("flip",), default=None, help="flip: mirror half the images")
+    t.add_argument("--vocabulary-extra", nargs="*", metavar="JSON", default=None,
+                   help="NLVR-format files whose words (not labels) join the vocabulary, e.g. ../shared/nlvr/test.json: "
+                        "their words get GloVe vectors instead of [UNK]")
     t.add_argument("--shuffle-seed", type=int, default=0)
     t.add_argument("--split-seed", type=int, default=0, help="seed of the group split when there is no train.json")
     t.add_argument("--time-budget", type=float, default=None, help="minutes; rerun to go on")

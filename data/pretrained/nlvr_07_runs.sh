@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The long runs behind notebooks/07 (sim-to-real): RNs trained on synthetic NLVR-format data only,
+# selected on synthetic dev only, then scored on real NLVR dev and Test-P (../shared/nlvr) at export.
+# From the repository root:
+#     bash data/pretrained/nlvr_07_runs.sh                    # every run
+#     bash data/pretrained/nlvr_07_runs.sh objects_v2         # only the named runs
+# Every run is resumable: after an interruption, the same command continues where it stopped
+# (checkpoints every 200 steps in data/nlvr_runs/NAME). EPOCHS=N raises the epoch count of a run.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=${PYTHON:-python3}
+REAL=../shared/nlvr
+ONLY=" $* "
+# The object RN's size (the RN paper's g 4 x 256, f 2 x 256), unordered pairs (half of g's work:
+# g sees each pair once, i <= j), bfloat16 arithmetic where the CPU has bf16 units.
+OBJECTS=(--model objects --set "g_units=[256,256,256,256]" "f_units=[256,256]" pairs=unordered --precision auto)
+
+data() {  # data NAME SEED: 100,000 training sentence groups (JSON only, no images), 1,000 dev, 1,000 test
+  local out=data/synthetic/$1
+  [ -f "$out/COMPLETE" ] || $PY -m rnlib.data synth --out "$out" --seed "$2" --split-groups 100000 1000 1000 --no-images --no-progress
+}
+
+run() {  # run NAME DATA ARGS...
+  local name=$1 dat=data/synthetic/$2; shift 2
+  if [ "$ONLY" != "  " ] && [[ "$ONLY" != *" $name "* ]]; then return 0; fi
+  local cmd="python -m rnlib.nlvr train --run-dir data/nlvr_runs/$name --data $dat $*"
+  echo "=== $name: $cmd  ($(date -u +%H:%M:%S))"
+  $PY -m rnlib.nlvr train --run-dir "data/nlvr_runs/$name" --data "$dat" "$@" --verbose 2
+  local also=(); [ -f "$REAL/dev.json" ] && also=(--also "$REAL/dev.json" "$REAL/test.json")
+  $PY -m rnlib.nlvr export --run-dir "data/nlvr_runs/$name" --name "nlvr_$name" "${also[@]}" \
+      --machine "2-core CPU (AMD EPYC, avx512_bf16), no GPU" --command-line "$cmd"
+}
+
+# Round 1: the generator as notebook 05 left it (version 2), 100,000 groups, seed 1.
+data sim2real-v2-seed1 1
+run objects_v2 sim2real-v2-seed1 "${OBJECTS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${EPOCHS:-6}"
