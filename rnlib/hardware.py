@@ -59,3 +59,54 @@ def precision_policy() -> str:
     if set(BF16_FLAGS) & cpu_flags():
         return "mixed_bfloat16"
     return "float32"
+
+
+def split_cpu(devices: int) -> None:
+    """Split the CPU into ``devices`` logical devices (TensorFlow), before TensorFlow runs anything.
+
+    A machine with one CPU then looks like one with several devices, so the multi-device path of
+    :func:`distribution_strategy` (what a machine with several GPUs takes) can be run and tested here.
+    """
+    import tensorflow as tf
+
+    if devices < 1:
+        raise ValueError(f"split_cpu: devices must be >= 1, got {devices}")
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * devices)
+
+
+def distribution_strategy():
+    """The ``tf.distribute`` strategy to build and train a model under.
+
+    Several GPUs: ``MirroredStrategy`` over them (one model copy per GPU, each batch split between
+    them, gradients summed). No GPU but several logical CPU devices (:func:`split_cpu`):
+    ``MirroredStrategy`` over those. Otherwise TensorFlow's default strategy (one device, no change).
+    Build and compile the model inside ``strategy.scope()``; ``fit`` then distributes each batch.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    import tensorflow as tf
+
+    gpus = tf.config.list_logical_devices("GPU")
+    if len(gpus) > 1:
+        return tf.distribute.MirroredStrategy([d.name for d in gpus])
+    cpus = tf.config.list_logical_devices("CPU")
+    if not gpus and len(cpus) > 1:
+        return tf.distribute.MirroredStrategy([d.name for d in cpus])
+    return tf.distribute.get_strategy()
+
+
+def device_report() -> str:
+    """One line for a notebook's setup: TensorFlow and Keras versions and the device (GPU name, or CPU)."""
+    import os
+
+    import keras
+
+    versions = f"Keras {keras.__version__} (backend {keras.backend.backend()})"
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        versions = f"TensorFlow {tf.__version__}, " + versions
+    gpu = gpu_name()
+    device = f"GPU {gpu}" if gpu else f"CPU ({os.cpu_count()} cores), no GPU"
+    return f"{versions}; device: {device}; precision policy that pays here: {precision_policy()}"

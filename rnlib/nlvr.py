@@ -397,6 +397,10 @@ def _glove(vocabulary):
 def _cmd_train(args) -> int:
     from .training import train
 
+    from .hardware import distribution_strategy, split_cpu
+
+    if args.cpu_devices:
+        split_cpu(args.cpu_devices)
     settings = nlvr_config(args.config, **_parse_settings(args.set))
     batch_size = int(settings["batch_size"])
     splits, image_root, data = load_splits(args.data, seed=args.split_seed, train_groups=args.train_groups,
@@ -437,10 +441,15 @@ def _cmd_train(args) -> int:
         keras.mixed_precision.set_global_policy(precision_policy() if args.precision == "auto" else args.precision)
     matrix, coverage = _glove(prepared.vocabulary) if not args.no_glove else (None, None)
     mean, std = (None, None) if args.model == "objects" else image_normalization(prepared.stats, settings["normalization"])
-    model = build_nlvr_model(args.model, prepared.vocabulary, mean, std, settings, embedding_matrix=matrix)
-    optimizer = (keras.optimizers.AdamW(settings["learning_rate"], weight_decay=settings["weight_decay"])
-                 if settings.get("weight_decay") else keras.optimizers.Adam(settings["learning_rate"]))
-    model.compile(optimizer, "binary_crossentropy", metrics=["accuracy"])
+    strategy = distribution_strategy()  # MirroredStrategy with several GPUs (or split CPUs), else the default
+    with strategy.scope():
+        model = build_nlvr_model(args.model, prepared.vocabulary, mean, std, settings, embedding_matrix=matrix)
+        optimizer = (keras.optimizers.AdamW(settings["learning_rate"], weight_decay=settings["weight_decay"])
+                     if settings.get("weight_decay") else keras.optimizers.Adam(settings["learning_rate"]))
+        model.compile(optimizer, "binary_crossentropy", metrics=["accuracy"])
+    if strategy.num_replicas_in_sync > 1:
+        print(f"[nlvr] {type(strategy).__name__} over {strategy.num_replicas_in_sync} devices: "
+              f"each batch of {batch_size} is split between them", flush=True)
     train_ds = prepared.batches("train", batch_size, args.box_orders, shuffle=True, seed=args.shuffle_seed,
                                 repeats=args.repeats, flip="flip" in (args.augment or []))
     val_ds = prepared.batches("validation", 256)
@@ -611,6 +620,8 @@ def main(argv=None) -> int:
     t.add_argument("--vocabulary-extra", nargs="*", metavar="JSON", default=None,
                    help="NLVR-format files whose words (not labels) join the vocabulary, e.g. ../shared/nlvr/test.json: "
                         "their words get GloVe vectors instead of [UNK]")
+    t.add_argument("--cpu-devices", type=int, default=None,
+                   help="split the CPU into N logical devices and train under MirroredStrategy (tests the multi-GPU path)")
     t.add_argument("--shuffle-seed", type=int, default=0)
     t.add_argument("--split-seed", type=int, default=0, help="seed of the group split when there is no train.json")
     t.add_argument("--time-budget", type=float, default=None, help="minutes; rerun to go on")

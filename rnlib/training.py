@@ -32,6 +32,7 @@ Introduced in notebooks/04_training.ipynb.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import importlib.util
 import json
@@ -111,7 +112,9 @@ def load_state(model, path) -> dict:
     model.set_weights(weights)
     if opt and getattr(model, "optimizer", None) is not None:
         if not model.optimizer.built:
-            model.optimizer.build(model.trainable_variables)
+            strategy = getattr(model, "distribute_strategy", None)  # the one the model was built under (TensorFlow)
+            with strategy.scope() if strategy is not None else contextlib.nullcontext():
+                model.optimizer.build(model.trainable_variables)
         variables = model.optimizer.variables
         if [tuple(v.shape) for v in variables] != [a.shape for a in opt]:
             raise ValueError(f"{path} holds the state of another optimizer ({len(opt)} variables; the "
