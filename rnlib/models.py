@@ -242,7 +242,7 @@ def _object_rn(vocabulary, config, embedding_matrix, sequence_length, name):
     x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, f_units=tuple(config["f_units"]),
                         f_dropout=float(config["f_dropout"]), f_batchnorm=True,
                         f_dropout_every_layer=config["f_dropout_every_layer"], shortcut=True, pairs=config["pairs"],
-                        name="relation_network")(objects, question)  # shortcut: the same g, computed faster (notebook 03)
+                        mask_zero_objects=True, name="relation_network")(objects, question)  # shortcut: the same g, computed faster (notebook 03)
     answer = layers.Dense(1, activation="sigmoid", dtype="float32", name="answer")(x)
     return keras.Model({"objects": items, "tokens": tokens}, answer, name=name or "nlvr_objects")
 

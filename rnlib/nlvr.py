@@ -225,16 +225,20 @@ def nlvr_metrics(probabilities, examples) -> dict:
     ``accuracy``/``count``: over all 6E images; ``consistency``: share of sentence groups all of whose
     images are right; ``example_accuracy``: each example's 6 probabilities averaged, then thresholded;
     ``majority``: share of the more frequent label; ``predicted_true``: share of images answered true;
-    ``kinds``: image accuracy per statement kind (:func:`statement_kinds`).
+    ``example_consistency``: share of sentence groups all of whose examples are right by
+    ``example_accuracy``'s rule (with ``example_accuracy``, NLVR's structured-representation metrics:
+    one answer per example); ``kinds``: image accuracy per statement kind (:func:`statement_kinds`).
 
     Introduced in notebooks/04_training.ipynb.
     """
     p = np.asarray(probabilities, np.float64).reshape(len(examples), IMAGES_PER_EXAMPLE)
     labels = np.array([e.label for e in examples], bool)
     right = (p > 0.5) == labels[:, None]
-    groups = defaultdict(list)
-    for e, r in zip(examples, right):
+    example_right = (p.mean(axis=1) > 0.5) == labels
+    groups, example_groups = defaultdict(list), defaultdict(list)
+    for e, r, er in zip(examples, right, example_right):
         groups[e.group].append(bool(r.all()))
+        example_groups[e.group].append(bool(er))
     kinds = {}
     for level, names in statement_kinds(examples).items():
         names = np.array(names)
@@ -242,7 +246,8 @@ def nlvr_metrics(probabilities, examples) -> dict:
                         for n in sorted(set(names.tolist()))}
     return {"accuracy": float(right.mean()), "count": int(right.size),
             "consistency": float(np.mean([all(g) for g in groups.values()])), "groups": len(groups),
-            "examples": len(examples), "example_accuracy": float(((p.mean(axis=1) > 0.5) == labels).mean()),
+            "examples": len(examples), "example_accuracy": float(example_right.mean()),
+            "example_consistency": float(np.mean([all(g) for g in example_groups.values()])),
             "majority": float(max(labels.mean(), 1 - labels.mean())),
             "predicted_true": float((p > 0.5).mean()), "kinds": kinds}
 
@@ -332,15 +337,21 @@ def pair_importance(model, image, tokens) -> tuple[np.ndarray, float]:
     ``image`` (H, W, 3) float32 pixels 0..255, ``tokens`` (T,) ids. Returns ``(delta, p)`` with
     ``delta`` (n, n): P(true) without pair (i, j) minus ``p``, the model's P(true) with all pairs
     (inference mode). Positive: the pair pushed towards "false"; negative: towards "true".
+    For the object RN (``--model objects``) ``image`` is one scene's objects (24, 17) from
+    :func:`rnlib.items.scene_objects`; ``n`` is then its number of real (non-padding) objects.
 
     Introduced in notebooks/04_training.ipynb.
     """
     from keras import ops
 
     rn = model.get_layer("relation_network")
-    probe = keras.Model(model.inputs, [model.get_layer("objects").output, model.get_layer("question_embedding").output])
-    objects, question = probe.predict_on_batch({"image": image[None].astype(np.float32),
+    objects_input = _image_input(model) == "objects"
+    name = "object_mask" if objects_input else "objects"
+    probe = keras.Model(model.inputs, [model.get_layer(name).output, model.get_layer("question_embedding").output])
+    objects, question = probe.predict_on_batch({_image_input(model): np.asarray(image, np.float32)[None],
                                                 "tokens": np.asarray(tokens, np.int32)[None]})
+    if objects_input:  # the real objects come first; the all-zero padding rows are no objects
+        objects = objects[:, :int(np.any(objects[0] != 0, axis=-1).sum())]
     grid = np.asarray(rn.pair_features(objects, question))[0]  # (n, n, units)
     n = grid.shape[0]
     total = grid.sum(axis=(0, 1))

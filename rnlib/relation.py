@@ -191,6 +191,8 @@ class RelationNetwork(keras.layers.Layer):
             ``W_a o`` and ``W_b o`` computed once per object (see the module docstring). Same
             variables, same outputs (up to float rounding), n instead of n * n matrix products.
         activation: activation of every ``g_theta`` and ``f_phi`` layer.
+        mask_zero_objects: an object whose features are all 0 is padding (masked, as with ``mask``);
+            for inputs padded with zero rows, such as the true objects of :mod:`rnlib.items`.
         g_batchnorm, f_batchnorm: BatchNormalization between each Dense and its activation, as in
             the Keras NLVR tutorial this course starts from. In training, the statistics of
             ``g_theta``'s BatchNorm are taken over all valid pairs of the batch at once; the
@@ -210,8 +212,10 @@ class RelationNetwork(keras.layers.Layer):
 
     def __init__(self, g_units=(256, 256, 256, 256), f_units=(256, 256), f_dropout=0.0,
                  pairs="ordered", self_pairs=True, reduction="sum", shortcut=False,
-                 activation="relu", g_batchnorm=False, f_batchnorm=False, f_dropout_every_layer=False, **kwargs):
+                 activation="relu", g_batchnorm=False, f_batchnorm=False, f_dropout_every_layer=False,
+                 mask_zero_objects=False, **kwargs):
         super().__init__(**kwargs)
+        self.mask_zero_objects = bool(mask_zero_objects)
         self.f_dropout_every_layer = bool(f_dropout_every_layer)
         self.g_units = tuple(int(u) for u in g_units)
         self.f_units = tuple(int(u) for u in f_units)
@@ -238,8 +242,9 @@ class RelationNetwork(keras.layers.Layer):
         self.f_norms = ([keras.layers.BatchNormalization(name=f"f_phi_bn_{k}")
                          for k in range(len(self.f_units))] if self.f_batchnorm else [])
         self.f_dropout_layer = keras.layers.Dropout(self.f_dropout, name="f_phi_dropout")
-        # The layer consumes the object mask (explicit, or the one Keras attaches to ``objects``);
-        # its output (batch, units) carries none (see compute_mask).
+        # The layer consumes the object mask (explicit, or made from all-zero objects with
+        # mask_zero_objects); its output (batch, units) carries none (see compute_mask). Keras does
+        # not pass a Masking layer's mask on by itself here: this layer takes two tensors.
         self.supports_masking = True
 
     # -- Keras plumbing -------------------------------------------------------------------------
@@ -264,7 +269,8 @@ class RelationNetwork(keras.layers.Layer):
                       pairs=self.pairs, self_pairs=self.self_pairs, reduction=self.reduction,
                       shortcut=self.shortcut, activation=self._activation_config,
                       g_batchnorm=self.g_batchnorm, f_batchnorm=self.f_batchnorm,
-                      f_dropout_every_layer=self.f_dropout_every_layer)
+                      f_dropout_every_layer=self.f_dropout_every_layer,
+                      **({"mask_zero_objects": True} if self.mask_zero_objects else {}))
         return config
 
     def compute_mask(self, inputs, previous_mask=None):
@@ -280,6 +286,8 @@ class RelationNetwork(keras.layers.Layer):
         """g_theta on every pair: (outputs (batch, P, g_units[-1]), valid (batch, P) or None, index)."""
         objects = ops.convert_to_tensor(objects)
         question = ops.cast(ops.convert_to_tensor(question), objects.dtype)
+        if mask is None and self.mask_zero_objects:
+            mask = ops.any(ops.not_equal(objects, 0), axis=-1)
         if not self.built:
             self.build(objects.shape, question.shape)
         index = _PairIndex(_dim(objects, 1), self.self_pairs, self.pairs == "ordered")

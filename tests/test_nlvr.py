@@ -167,6 +167,7 @@ def test_nlvr_metrics_by_hand():
     assert m["accuracy"] == pytest.approx(16 / 24)
     assert m["consistency"] == pytest.approx(1 / 3)
     assert m["example_accuracy"] == pytest.approx(3 / 4)
+    assert m["example_consistency"] == pytest.approx(2 / 3)  # groups 1 and 2 right by their mean answers
     assert m["majority"] == pytest.approx(3 / 4)
     assert m["predicted_true"] == pytest.approx(10 / 24)
     assert set(m["kinds"]) == {"label", "scene", "count words", "spatial words"}
@@ -313,6 +314,23 @@ def test_pair_importance_starts_from_the_models_own_answer():
     expected = float(model.predict_on_batch({"image": image[None], "tokens": tokens[None]})[0, 0])
     assert p == pytest.approx(expected, rel=1e-4, abs=1e-6)
     assert np.all(np.isfinite(delta))
+
+
+def test_pair_importance_of_the_object_rn_covers_the_real_objects_only():
+    from rnlib.items import scene_objects
+
+    keras.utils.set_random_seed(0)
+    model = build_nlvr_model("objects", VOCAB, config=nlvr_config("course", pairs="unordered"))
+    example = nlvr_example(1, 0, True)
+    objects = scene_objects(example.structured_rep)
+    n = int(np.any(objects != 0, axis=-1).sum())
+    tokens = np.array([2, 3, 4] + [0] * 29, "int32")
+    delta, p = nlvr.pair_importance(model, objects, tokens)
+    assert n >= 2 and delta.shape == (n, n)
+    expected = float(model.predict_on_batch({"objects": objects[None], "tokens": tokens[None]})[0, 0])
+    assert p == pytest.approx(expected, rel=1e-4, abs=1e-6)
+    assert np.all(np.abs(delta[np.tril_indices(n, -1)]) < 1e-6)  # unordered pairs: (i, j) with i > j is no pair
+    assert np.any(delta[np.triu_indices(n)] != 0)
 
 
 def test_folder_without_train_json_trains_on_test_p_and_reports_dev(tmp_path):

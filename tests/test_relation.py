@@ -304,3 +304,19 @@ def test_docstring_examples():
     import rnlib.relation
 
     assert doctest.testmod(rnlib.relation).failed == 0
+
+
+def test_mask_zero_objects_equals_an_explicit_mask_and_survives_reloading(tmp_path):
+    rng = np.random.default_rng(0)
+    objects = rng.normal(size=(2, 5, 4)).astype("float32")
+    objects[0, 3:] = 0.0  # padding rows
+    question = rng.normal(size=(2, 3)).astype("float32")
+    mask = np.any(objects != 0, axis=-1)
+    keras.utils.set_random_seed(0)
+    layer = RelationNetwork(g_units=(8, 8), f_units=(6,), g_batchnorm=True, mask_zero_objects=True)
+    implicit = np.asarray(layer(objects, question, training=False))
+    explicit = np.asarray(layer(objects, question, mask=mask, training=False))
+    np.testing.assert_allclose(implicit, explicit, rtol=1e-6)
+    truncated = np.asarray(layer(objects[:1, :3], question[:1], training=False))
+    np.testing.assert_allclose(implicit[:1], truncated, rtol=1e-5, atol=1e-6)
+    assert RelationNetwork.from_config(layer.get_config()).mask_zero_objects
