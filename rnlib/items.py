@@ -4,7 +4,7 @@ The Relation Network does not care where its objects come from. Notebook 05 feed
 vectors in place of the CNN's 16 feature-map cells, to ask whether the pixel RN's trouble is
 *seeing* (the CNN) or *reasoning* (g, f and the data). Each item becomes :data:`FEATURES`:
 
-- ``present`` (1; padding rows are all zeros, which ``keras.layers.Masking`` turns into the mask),
+- ``present`` (1; padding rows are all zeros: ``RelationNetwork(mask_zero_objects=True)`` masks them),
 - its colour and shape (one-hot), its size (10, 20 or 30 px, divided by 30),
 - the centre of its bounding box inside its box (``x``, ``y``, divided by the box's 100 px),
 - which box it is in, *as drawn* (one-hot over the 3 positions left to right: box order ``k``

@@ -231,7 +231,8 @@ def _question(ids, vocabulary, config, embedding_matrix):
 
 def _object_rn(vocabulary, config, embedding_matrix, sequence_length, name):
     """The RN of :func:`build_nlvr_model` on the true objects: input ``objects`` (batch, 24, 17) from
-    :func:`rnlib.items.example_objects` (all-zero rows are padding, masked out of every pair)."""
+    :func:`rnlib.items.example_objects` (all-zero rows are padding, masked out of every pair by
+    ``mask_zero_objects``; models saved before that setting existed summed over them)."""
     from .items import FEATURES, MAX_OBJECTS
 
     items = keras.Input(shape=(MAX_OBJECTS, len(FEATURES)), dtype="float32", name="objects")
