@@ -1,0 +1,110 @@
+"""Tests of rnlib.sort_of_clevr.cli: generate, train (resumable, settings checked), evaluate, export."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rnlib import sort_of_clevr as soc
+from rnlib.sort_of_clevr import KINDS
+
+PRETRAINED = Path(__file__).resolve().parents[1] / "data" / "pretrained"
+
+
+def test_cli_train_then_evaluate(tmp_path, capsys):
+    pytest.importorskip("keras")
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "3", "--test", "2"]) == 0
+    capsys.readouterr()
+    args = ["train", "--model", "cnn_mlp", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "32"]
+    assert soc.main(args) == 0
+    assert (run_dir / "best.keras").exists() and (run_dir / "history.csv").exists()
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["epochs_done"] == 1 and results["accuracy"]["count"] == 60
+    assert soc.main(args) == 0  # rerunning: nothing left to do
+    assert "all 1 epochs are done" in capsys.readouterr().out
+    assert soc.main(["evaluate", "--weights", str(run_dir / "best.keras"), "--seed", "5", "--images", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["questions"] == 60
+    assert set(report["accuracy"]) == {"accuracy", "count", *KINDS}
+    assert set(report["accuracy"]["ternary"]) >= {"accuracy", "count"}
+
+
+def test_rn_reduction_option_and_cli_refuses_other_settings(tmp_path, capsys):
+    assert soc.build_rn_model(reduction="mean", compile=False).get_layer("relation_network").reduction == "mean"
+    assert soc.build_rn_model(compile=False).get_layer("relation_network").reduction == "sum"
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1"]) == 0
+    base = ["train", "--model", "rn", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "32", "--reduction", "mean"]
+    assert soc.main(base) == 0
+    assert json.loads((run_dir / "config.json").read_text())["reduction"] == "mean"
+    capsys.readouterr()
+    assert soc.main(base[:-1] + ["sum"]) == 2
+    assert "other settings" in capsys.readouterr().err
+    # the data folder may move (another machine, a GPU box): only the training settings must match
+    moved = tmp_path / "moved"
+    data_dir.rename(moved)
+    assert soc.main(base[:8] + [str(moved)] + base[9:]) == 0
+
+
+
+
+# The issue's check is for the RN: within 1.5 points. The CNN + MLP sits at the answer prior, so its
+# accuracy follows which answers a 200-image set happens to ask (0.414 .. 0.440 over seeds 2, 3, 7).
+@pytest.mark.parametrize("name, points", [("sort_of_clevr_rn", 1.5), ("sort_of_clevr_cnn_mlp", 3.0)])
+def test_committed_weights_reproduce_their_accuracy_on_a_new_seed(name, points, capsys):
+    """`evaluate` on a fresh test set (seed 7: never trained or selected on) vs the committed figure."""
+    results = json.loads((PRETRAINED / f"{name}_results.json").read_text())
+    committed = results["fresh_test"]["accuracy"]
+    assert soc.main(["evaluate", "--weights", str(PRETRAINED / f"{name}.keras"), "--seed", "7"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["questions"] == committed["count"] == 6000
+    assert abs(report["accuracy"]["accuracy"] - committed["accuracy"]) <= points / 100
+
+
+def test_export_writes_weights_curves_and_results(tmp_path, capsys):
+    data_dir, run_dir, out = tmp_path / "data", tmp_path / "run", tmp_path / "pretrained"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1"]) == 0
+    assert soc.main(["train", "--model", "cnn_mlp", "--run-dir", str(run_dir), "--epochs", "2",
+                     "--data", str(data_dir), "--batch-size", "32"]) == 0
+    capsys.readouterr()
+    assert soc.main(["export", "--run-dir", str(run_dir), "--out", str(out), "--name", "m", "--images", "2",
+                     "--data", str(data_dir), "--machine", "test box", "--seconds-per-epoch", "1.5"]) == 0
+    results = json.loads((out / "m_results.json").read_text())
+    assert (out / "m.keras").exists() and (out / "m_curves.png").stat().st_size > 1000
+    assert results["epochs_done"] == 2 and results["machine"] == "test box" and results["seconds_per_epoch"] == 1.5
+    assert results["validation"]["accuracy"]["count"] == 30 and results["fresh_test"]["accuracy"]["count"] == 60
+    again = soc.load_model(out / "m.keras")
+    assert getattr(again, "optimizer", None) is None  # no optimizer state: small, for inference or fine-tuning
+    assert (out / "m.keras").stat().st_size < (run_dir / "best.keras").stat().st_size
+
+
+def test_cli_records_init_and_cnn_order_and_builds_what_it_records(tmp_path):
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1"]) == 0
+    args = ["train", "--model", "cnn_mlp", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "32", "--init", "pytorch_all", "--cnn-order", "relu_bn", "--lr", "1e-4"]
+    assert soc.main(args) == 0
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["init"], config["cnn_order"], config["learning_rate"]) == ("pytorch_all", "relu_bn", 1e-4)
+    names = [layer.name for layer in soc.load_model(run_dir / "best.keras").layers]
+    assert names.index("cnn_relu_1") < names.index("cnn_bn_1")
+    assert soc.main(args[:-6] + ["--cnn-order", "relu_bn", "--lr", "1e-4"]) == 2  # another init: refused
+
+
+def test_cli_trains_and_evaluates_the_state_rn(tmp_path, capsys):
+    pytest.importorskip("keras")
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "3", "--test", "2"]) == 0
+    args = ["train", "--model", "rn_state", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir)]
+    assert soc.main(args + ["--cnn-order", "relu_bn"]) == 2
+    assert "has no CNN" in capsys.readouterr().err
+    assert soc.main(args) == 0
+    assert json.loads((run_dir / "config.json").read_text())["model"] == "rn_state"
+    model = soc.load_model(run_dir / "best.keras")
+    assert soc.takes_state(model) and model.name == "sort_of_clevr_state_rn"
+    capsys.readouterr()
+    assert soc.main(["evaluate", "--weights", str(run_dir / "best.keras"), "--seed", "5", "--images", "2"]) == 0
+    assert json.loads(capsys.readouterr().out)["questions"] == 60
