@@ -39,6 +39,7 @@ SCATTER = (
 )
 # Hand-made tower scene: colours from the base up.
 TOWERS = (tower_box([YELLOW, BLUE, BLACK]), tower_box([BLUE]), tower_box([BLUE, BLUE, YELLOW, BLACK]))
+BETWEEN = (tower_box([BLACK, YELLOW, BLACK]), tower_box([YELLOW]), tower_box([BLUE, BLACK, BLUE, YELLOW]))
 
 # (template, params, scene, expected truth, what the case checks)
 CASES = [
@@ -148,6 +149,88 @@ CASES = [
      "the blue tower has 1 block"),
     ("tower_all_colors", {"q": "two"}, TOWERS, True, "towers 0 and 2 have 3 colours"),
     ("tower_all_colors", {"q": "exactly_one"}, TOWERS, False, "two towers, not one"),
+    # --- version 3 (phrasings grown from Test-P) ---
+    # "There is 1 tower with a blue block at the top" (tops: black, blue, black)
+    ("tower3_end", {"q": "exactly_one", "hcond": None, "end": "top", "color": BLUE}, TOWERS, True, "one blue top"),
+    ("tower3_end", {"q": "exactly_one", "hcond": None, "end": "top", "color": BLACK}, TOWERS, False,
+     "two black tops, not one"),
+    # "There is a tower with three blocks having a yellow block at the base"
+    ("tower3_end", {"q": "exists", "hcond": {"cmp": "exactly", "h": 3}, "end": "base", "color": YELLOW}, TOWERS,
+     True, "the 3-block tower has a yellow base"),
+    ("tower3_end", {"q": "exists", "hcond": {"cmp": "exactly", "h": 4}, "end": "base", "color": YELLOW}, TOWERS,
+     False, "the 4-block tower has a blue base"),
+    # "Each tower has at least 1 blue block" / "The tower with three blocks has 2 blue blocks"
+    ("tower3_count", {"q": "each", "hcond": None, "color": BLUE, "cmp": "at_least", "n": 1}, TOWERS, True,
+     "every tower has a blue block"),
+    ("tower3_count", {"q": "exists", "hcond": {"cmp": "exactly", "h": 3}, "color": BLUE, "cmp": "exactly", "n": 2},
+     TOWERS, False, "the 3-block tower has one blue block"),
+    # "There is one tower with a black block above a yellow block" (towers 0 and 2 both have one)
+    ("tower3_order", {"q": "exactly_one", "hcond": None, "upper": BLACK, "lower": YELLOW}, TOWERS, False,
+     "two towers, not one"),
+    ("tower3_order", {"q": "two", "hcond": None, "upper": BLACK, "lower": YELLOW}, TOWERS, True,
+     "above means anywhere higher, as in version 2"),
+    ("tower3_stacked", {"q": "exactly_one", "hcond": None, "color": BLUE}, TOWERS, True, "tower 2: two blue stacked"),
+    ("tower3_stacked", {"q": "exists", "hcond": None, "color": YELLOW}, TOWERS, False, "one yellow block per tower"),
+    ("tower3_only_color", {"q": "exactly_one", "hcond": None, "color": BLUE}, TOWERS, True, "tower 1 is all blue"),
+    ("tower3_only_color", {"q": "exists", "hcond": None, "color": YELLOW}, TOWERS, False, "no all-yellow tower"),
+    ("tower3_all_colors", {"q": "exists", "hcond": {"cmp": "exactly", "h": 4}}, TOWERS, True, "the 4-block tower"),
+    ("tower3_all_colors", {"q": "exactly_one", "hcond": None}, TOWERS, False, "towers 0 and 2"),
+    # "There is a tower with exactly three blocks having a blue block in the middle"
+    ("tower3_middle", {"q": "exists", "hcond": {"cmp": "exactly", "h": 3}, "color": BLUE}, TOWERS, True,
+     "yellow, BLUE, black"),
+    ("tower3_middle", {"q": "exists", "hcond": {"cmp": "exactly", "h": 3}, "color": BLACK}, TOWERS, False,
+     "black is the top, not the middle"),
+    ("tower3_middle", {"q": "exists", "hcond": None, "color": BLUE}, (tower_box([BLUE]),) * 3, False,
+     "a 1-block tower has no middle"),
+    # "There is a tower with a black block at the top and a yellow block at the base"
+    ("tower3_top_and_base", {"q": "exists", "hcond": None, "top": BLACK, "base": YELLOW}, TOWERS, True, "tower 0"),
+    ("tower3_top_and_base", {"q": "exists", "hcond": None, "top": YELLOW, "base": BLACK}, TOWERS, False,
+     "the other way round"),
+    ("tower3_top_and_base", {"q": "exactly_one", "hcond": None, "top": BLUE, "base": BLUE}, TOWERS, True,
+     "a 1-block tower's block is its top and its base"),
+    # "There are two towers that has only one block"
+    ("tower3_height", {"q": "exists", "hcond": None, "h": 1}, TOWERS, True, "tower 1"),
+    ("tower3_height", {"q": "two", "hcond": None, "h": 1}, TOWERS, False, "one 1-block tower"),
+    # "There is a yellow block between two black blocks" (directly below and above it)
+    ("tower3_between", {"color": YELLOW, "outer": BLACK, "neg": False}, BETWEEN, True, "black, YELLOW, black"),
+    ("tower3_between", {"color": BLACK, "outer": BLUE, "neg": False}, BETWEEN, True, "blue, BLACK, blue, yellow"),
+    ("tower3_between", {"color": BLUE, "outer": BLACK, "neg": False}, BETWEEN, False, "no blue between blacks"),
+    ("tower3_between", {"color": YELLOW, "outer": BLUE, "neg": False}, TOWERS, False,
+     "tower 2: yellow between blue and black"),
+    ("tower3_between", {"color": YELLOW, "outer": BLACK, "neg": True}, BETWEEN, False, "'there is no ... between'"),
+    # "There is a box with only black and yellow items" (box 1), "There is 1 box with 2 items"
+    ("box3", {"q": "exists", "prop": {"what": "two_colors_only", "colors": [BLACK, YELLOW]}}, SCATTER, True, "box 1"),
+    ("box3", {"q": "exists", "prop": {"what": "two_colors_only", "colors": [BLUE, YELLOW]}}, SCATTER, False,
+     "box 0 has black too"),
+    ("box3", {"q": "exactly_one", "prop": {"what": "items", "n": 2}}, SCATTER, True, "only box 1 has 2 items"),
+    ("box3", {"q": "exactly_one", "prop": {"what": "count", "obj": obj(BLACK), "cmp": "exactly", "n": 1}},
+     SCATTER, False, "boxes 0 and 1 have one black item each"),
+    ("box3", {"q": "exists", "prop": {"what": "list", "objs": [obj(YELLOW, "circle"), obj(BLUE, "square"),
+                                                               obj(BLACK, "triangle")]}}, SCATTER, True,
+     "'a yellow circle, a blue square and a black triangle' (box 0)"),
+    ("box3", {"q": "exists", "prop": {"what": "list", "objs": [obj(BLUE, "circle"), obj(BLUE, "circle")]}},
+     SCATTER, False, "a list needs different items"),
+    ("box3", {"q": "exists", "prop": {"what": "items_colors", "n": None, "k": 3}}, SCATTER, True,
+     "'items of all 3 different colors'"),
+    ("box3", {"q": "exists", "prop": {"what": "items_colors", "n": 3, "k": 2}}, SCATTER, False,
+     "box 0 has 3 items of 3 colours"),
+    ("box3_same_count", {"q": "none"}, SCATTER, True, "3, 2 and 1 items"),
+    ("box3_same_count", {"q": "at_least_two"}, SCATTER, False, "no two boxes alike"),
+    ("edge3_exists", {"obj": obj(BLACK, "triangle"), "where": "corner", "neg": False}, SCATTER, True, "corner"),
+    ("edge3_exists", {"obj": obj(None, "circle"), "where": "any", "neg": True}, SCATTER, False,
+     "'none of the circles are touching any edge': the blue one touches the top"),
+    ("edge3_exists", {"obj": obj(YELLOW, "circle"), "where": "not", "neg": False}, SCATTER, True,
+     "'there is a yellow circle not touching the edge'"),
+    ("edge3_exists", {"obj": obj(BLUE, "circle"), "where": "not", "neg": False}, SCATTER, False,
+     "the blue circle touches the top"),
+    ("tower3_block_count", {"color": BLUE, "cmp": "exactly", "n": 4}, TOWERS, True, "'there are 4 blue blocks'"),
+    ("tower3_block_count", {"color": BLACK, "cmp": "at_least", "n": 3}, TOWERS, False, "2 black blocks"),
+    ("edge3_count", {"obj": obj(), "where": "not", "cmp": "exactly", "n": 3}, SCATTER, True,
+     "'exactly three objects not touching any edge'"),
+    ("edge3_count", {"obj": obj(None, "square"), "where": "right", "cmp": "exactly", "n": 2}, SCATTER, False,
+     "the blue square stops 9 px short of the right wall"),
+    ("edge3_count", {"obj": obj(None, "square"), "where": "right", "cmp": "exactly", "n": 1}, SCATTER, True,
+     "'there is exactly one square touching the right wall'"),
 ]
 
 
@@ -219,7 +302,7 @@ def test_label_balance_per_template_and_four_examples_per_group(medium):
     assert all(len({e.sentence for e in g}) == 1 and len({e.structured_rep for e in g}) == 4
                for g in per_group.values())
     assert {e.label for e in examples} == {True, False}
-    assert set(balance) == set(TEMPLATES), "a 1,000-group dataset uses every template"
+    assert set(balance) == set(syn.templates_of(2)), "a 1,000-group dataset uses every version-2 template"
 
 
 def test_labels_are_what_the_evaluator_says(medium):
@@ -327,3 +410,84 @@ def test_first_groups_do_not_depend_on_the_total():
     small = generate(seed=3, groups={"train": 12, "dev": 0, "test": 0})["train"]
     large = generate(seed=3, groups={"train": 30, "dev": 2, "test": 2})["train"]
     assert first_groups(large, 12) == small
+
+
+# --- generator versions -----------------------------------------------------------------------------
+
+def _digest(data) -> str:
+    import hashlib
+    blob = json.dumps([[e.to_json(), e.template_json()] for s in syn.SPLITS for e in data[s]], sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def test_version_2_output_is_unchanged():
+    """The course's default dataset and committed runs depend on version 2's exact bytes. These
+    digests were computed with the code BEFORE version 3 was added (GENERATOR_VERSION = 2, no
+    ``version`` parameter), by a throwaway script doing exactly what this test and the next do:
+    sha256 of json.dumps([[e.to_json(), e.template_json()], ...], sort_keys=True) for
+    generate(seed=7, groups=60), and sha256 over (relative path, bytes) of every file that
+    write_dataset(seed=7, groups=60, images=False) writes, in sorted path order."""
+    assert _digest(syn.generate(seed=7, groups=60)) == \
+        "16a71ff70ac7472fea7e495369ce21d96370cc90a27ae7ace71c4e48d0fe99f3"
+    assert _digest(syn.generate(seed=7, groups=60, version=2)) == \
+        "16a71ff70ac7472fea7e495369ce21d96370cc90a27ae7ace71c4e48d0fe99f3"
+
+
+def test_version_2_files_are_unchanged(tmp_path):
+    import hashlib
+    out = syn.write_dataset(tmp_path / "ds", seed=7, groups=60, images=False, progress=False)
+    h = hashlib.sha256()
+    for p in sorted(out.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(out)).encode())
+            h.update(p.read_bytes())
+    assert h.hexdigest() == "2f20356a42a77f0ca33c2b3bdd3754ecb90bbb9586dacc06171e1098c11cb01b"
+
+
+@pytest.fixture(scope="module")
+def medium_v3():
+    """2,000 sentence groups of generator version 3 (a few seconds): every one of its templates occurs."""
+    return syn.generate(seed=0, groups=2000, version=3)
+
+
+def test_version_3_writes_the_new_templates_and_keeps_every_template_balanced(medium_v3):
+    examples = [e for split in medium_v3.values() for e in split]
+    balance = syn.label_balance(examples)
+    assert set(balance) == set(syn.templates_of(3)), "a 2,000-group v3 dataset uses every template"
+    new = {t for t in TEMPLATES if TEMPLATES[t].since == 3}
+    assert new and new <= set(balance) and not new & set(syn.templates_of(2))
+    off = {t: share for t, (n, share) in balance.items() if not 0.4 <= share <= 0.6}
+    assert not off, f"templates whose share of true labels leaves [0.4, 0.6]: {off}"
+    for e in medium_v3["dev"]:
+        assert evaluate(e.template, e.params, e.to_json()["structured_rep"]) is e.label, e.identifier
+    keys = [(e.sentence, e.structured_rep) for s in syn.SPLITS for e in medium_v3[s]]
+    assert len(keys) == len(set(keys)), "no example twice"
+
+
+def test_version_3_is_deterministic_and_differs_from_version_2(tmp_path):
+    assert _digest(syn.generate(seed=4, groups=40, version=3)) == _digest(syn.generate(seed=4, groups=40, version=3))
+    assert _digest(syn.generate(seed=4, groups=40, version=3)) != _digest(syn.generate(seed=4, groups=40))
+    a = syn.write_dataset(tmp_path / "a", seed=4, groups=20, images=False, progress=False, version=3)
+    b = syn.write_dataset(tmp_path / "b", seed=4, groups=20, images=False, progress=False, version=3)
+    for split in syn.SPLITS:
+        assert (a / split / f"{split}.json").read_bytes() == (b / split / f"{split}.json").read_bytes()
+    assert json.loads((a / "COMPLETE").read_text())["version"] == 3
+
+
+def test_unknown_versions_are_refused():
+    for bad in (1, 4, "3", None):
+        with pytest.raises(ValueError, match="generator version"):
+            syn.generate(seed=0, groups=4, version=bad)
+    with pytest.raises(ValueError, match="generator version"):
+        syn.write_dataset("/nonexistent/never-written", groups=4, images=False, version=5)
+
+
+def test_synth_command_line_takes_a_version(tmp_path):
+    from rnlib.data.__main__ import main
+    assert main(["synth", "--out", str(tmp_path / "v3"), "--split-groups", "6", "2", "2", "--no-images",
+                 "--no-progress", "--version", "3"]) == 0
+    assert json.loads((tmp_path / "v3" / "COMPLETE").read_text())["version"] == 3
+    examples = syn.read_synthetic(tmp_path / "v3" / "train" / "train.json")
+    assert len(examples) == 24 and all(e.template in syn.templates_of(3) for e in examples)
+    with pytest.raises(SystemExit):
+        main(["synth", "--out", str(tmp_path / "v4"), "--version", "4"])
