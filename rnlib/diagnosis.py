@@ -384,8 +384,7 @@ def data_size_curve(results_files, budget: str) -> dict:
             raise ValueError(f"{path}: not a data-size run (its data has no 'train_groups'; "
                              "made by python -m rnlib.nlvr train --train-groups N)")
         train = first_groups(read_examples(data["train"]), n)
-        stamp = Path(data["source"]) / "COMPLETE"
-        version = json.loads(stamp.read_text())["version"] if stamp.exists() else None
+        version = _generator_version(data["train"])
         real = next((v["accuracy"] for k, v in r.get("also", {}).items() if k.endswith("dev.json")), None)
         epochs, repeats = r["epochs_done"], config.get("repeats", 1)
         points.append({
@@ -404,11 +403,20 @@ def data_size_curve(results_files, budget: str) -> dict:
 # 5. Command line
 
 
+def _generator_version(synthetic_json):
+    """The generator version recorded in the dataset's COMPLETE stamp (DIR/COMPLETE beside DIR/split/split.json), or None."""
+    for stamp in (Path(synthetic_json).parent.parent / "COMPLETE", Path(synthetic_json).parent / "COMPLETE"):
+        if stamp.exists():
+            return json.loads(stamp.read_text()).get("version")
+    return None
+
+
 def _fidelity_command(args) -> int:
     generator_examples = synthetic.read_synthetic(args.synthetic)
     programs = generator_programs(generator_examples)
+    version = _generator_version(args.synthetic)
     report = {"command": "python -m rnlib.diagnosis " + " ".join(sys.argv[1:] if args.argv is None else args.argv),
-              "generator_version": synthetic.GENERATOR_VERSION, "synthetic": str(args.synthetic),
+              "generator_version": version, "synthetic": str(args.synthetic),
               "generator_sentences": len(programs), "real": {}}
     for path in args.real:
         report["real"][str(path)] = fidelity_check(read_examples(path), programs)
@@ -416,7 +424,7 @@ def _fidelity_command(args) -> int:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(json.dumps(report, indent=1) + "\n")
 
-    print(f"generator v{synthetic.GENERATOR_VERSION}: {len(programs)} distinct sentences in {args.synthetic}")
+    print(f"generator v{version}: {len(programs)} distinct sentences in {args.synthetic}")
     print(f"{'real file':<32} {'examples':>8} {'covered':>8} {'share':>6} {'scored':>7} "
           f"{'agreement':>9} {'ambiguous':>9} {'errored':>7}")
     for path in args.real:
