@@ -554,6 +554,11 @@ def _cmd_export(args) -> int:
         examples = _read(path)
         results.setdefault("also", {})[str(path)] = {
             "images": "drawn from structured_rep", **evaluate_examples(model, examples, None)}
+    data = results.get("data", {})
+    results["protocol"] = {  # what touched the model, for a reader who must know whether a score is zero-shot
+        "trained_on": data.get("train"), "selected_on": data.get("validation"),
+        "selection": "the epoch with the best validation accuracy", "words_only_from": config.get("vocabulary_extra", []),
+        "scored_only": [str(p) for p in args.also or []]}
     results.update(name=args.name, weights=str(weights), curves=str(curves), command=args.command_line,
                    machine=args.machine, config=config, history={k: [round(v, 5) for v in vals]
                                                                   for k, vals in history.items()})

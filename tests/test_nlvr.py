@@ -230,6 +230,10 @@ def test_export_then_evaluate_the_exported_file(trained_run, tmp_path, capsys):
     exported = json.loads((tmp_path / "tiny_results.json").read_text())
     assert (tmp_path / "tiny.keras").exists() and (tmp_path / "tiny_curves.png").exists()
     assert exported["history"]["epoch"] == [0, 1]
+    protocol = exported["protocol"]  # what the model was trained and selected on, recorded for zero-shot claims
+    assert protocol["trained_on"].endswith("train.json") and protocol["selected_on"].endswith("dev.json")
+    assert protocol["scored_only"] == [] and protocol["words_only_from"] == []
+    assert exported["train_sentences"] > 0
     model = nlvr.load_model(tmp_path / "tiny.keras")
     assert getattr(model, "optimizer", None) is None  # no optimizer state in the exported file
     last = nlvr.load_model(tmp_path / "tiny_last.keras")  # --last: the last epoch's model beside the best one

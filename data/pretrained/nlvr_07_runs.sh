@@ -15,9 +15,10 @@ ONLY=" $* "
 # g sees each pair once, i <= j), bfloat16 arithmetic where the CPU has bf16 units.
 OBJECTS=(--model objects --set "g_units=[256,256,256,256]" "f_units=[256,256]" pairs=unordered --precision auto)
 
-data() {  # data NAME SEED: 100,000 training sentence groups (JSON only, no images), 1,000 dev, 1,000 test
+data() {  # data NAME SEED VERSION: 100,000 training sentence groups (JSON only, no images), 1,000 dev, 1,000 test
   local out=data/synthetic/$1
-  [ -f "$out/COMPLETE" ] || $PY -m rnlib.data synth --out "$out" --seed "$2" --split-groups 100000 1000 1000 --no-images --no-progress
+  [ -f "$out/COMPLETE" ] || $PY -m rnlib.data synth --out "$out" --seed "$2" --version "$3" \
+      --split-groups 100000 1000 1000 --no-images --no-progress
 }
 
 run() {  # run NAME DATA ARGS...
@@ -31,6 +32,7 @@ run() {  # run NAME DATA ARGS...
       --machine "2-core CPU (AMD EPYC, avx512_bf16), no GPU" --command-line "$cmd"
 }
 
-# Round 1: the generator as notebook 05 left it (version 2), 100,000 groups, seed 1.
-data sim2real-v2-seed1 1
-run objects_v2 sim2real-v2-seed1 "${OBJECTS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${EPOCHS:-6}"
+# The grammar grown from Test-P's phrasings (generator version 3), 100,000 groups, seed 1. Real Test-P's
+# words (not its labels) join the vocabulary. EPOCHS: the run's total; a later call with more goes on.
+data sim2real-v3-seed1 1 3
+run sim2real_objects sim2real-v3-seed1 "${OBJECTS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${EPOCHS:-6}"
