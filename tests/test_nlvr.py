@@ -384,3 +384,16 @@ def test_object_rn_trains_on_a_leaky_split_and_is_evaluated(quick_data, tmp_path
                       str(quick_data / "dev" / "dev.json")]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["accuracy"] == pytest.approx(results["test"]["accuracy"])
+
+
+def test_vocabulary_extra_adds_words_not_labels(quick_data, tmp_path):
+    """--vocabulary-extra: the words of another NLVR file join the vocabulary (no [UNK] for them); recorded in config."""
+    extra = tmp_path / "extra.json"
+    write_jsonl(extra, [example_json("9-0", "true", sentence="There is a zorblax beside the qwimble.")])
+    run = tmp_path / "vocab"
+    assert nlvr.main(["train", "--run-dir", str(run), "--data", str(quick_data), "--model", "objects",
+                      "--train-groups", "5", "--epochs", "1", "--no-glove", "--verbose", "0",
+                      "--set", "g_units=[16]", "f_units=[16]", "--vocabulary-extra", str(extra)]) == 0
+    vocabulary = nlvr.model_vocabulary(nlvr.load_model(run / "best.keras"))
+    assert {"zorblax", "qwimble"} <= set(vocabulary)
+    assert json.loads((run / "config.json").read_text())["vocabulary_extra"] == [str(extra)]
