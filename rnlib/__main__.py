@@ -1,8 +1,12 @@
-"""The two quick-start commands: ``python3 -m rnlib series`` and ``python3 -m rnlib test``.
+"""The quick-start commands: ``python3 -m rnlib series``, ``test`` and ``lab``, and ``badges``.
 
 This file uses the standard library only, because it runs before any dependency is installed:
-it creates (or reuses) the virtual environment ``.venv`` next to README.md, installs
-requirements.txt and rnlib itself (editable) into it, then re-runs the real work inside it.
+``series``, ``test`` and ``lab`` create (or reuse) the virtual environment ``.venv`` next to
+README.md, install requirements.txt and rnlib itself (editable) into it, then run the real work
+inside it: the notebooks headless (``series``), the test suite (``test``), JupyterLab on
+``notebooks/`` (``lab``; further arguments go to JupyterLab, e.g. ``--no-browser --port 8899``).
+``badges --slug OWNER/REPO [--branch B]`` points the notebooks' "Open in Colab" badges, their Setup
+cells and README.md at another GitHub repository (``rnlib.colab``); it needs no ``.venv``.
 """
 
 import argparse
@@ -50,14 +54,40 @@ def main(argv=None) -> int:
     series.add_argument("--out", default="build/notebooks", help="folder for the executed notebooks")
     test = sub.add_parser("test", help="set up .venv, then run the test suite with pytest")
     test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="extra arguments for pytest")
-    args = parser.parse_args(argv)
+    sub.add_parser("lab", help="set up .venv, then open JupyterLab on notebooks/ "
+                               "(further arguments go to JupyterLab, e.g. --no-browser --port 8899)")
+    badges = sub.add_parser("badges", help="point the Colab badges, Setup cells and README at another GitHub repository")
+    badges.add_argument("--slug", required=True, help="OWNER/REPO on GitHub")
+    badges.add_argument("--branch", default="main", help="the branch the badges open (default: main)")
+    args, extra = parser.parse_known_args(argv)  # `test` and `lab` pass what they do not know on
+    if extra and args.command not in ("test", "lab"):
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+
+    if args.command == "badges":
+        from .colab import rewrite_slug
+
+        try:
+            changed = rewrite_slug(ROOT, args.slug, args.branch)
+        except ValueError as e:
+            parser.error(str(e))
+        for path in changed:
+            print(f"[rnlib] rewrote {path.relative_to(ROOT)}")
+        print(f"[rnlib] badges and Setup cells point at github.com/{args.slug} ({args.branch}); "
+              f"{len(changed)} file(s) changed")
+        return 0
 
     python = str(ensure_venv())
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     if args.command == "series":
         cmd = [python, "-m", "rnlib.runner", "--out", args.out] + (["--quick"] if args.quick else [])
+    elif args.command == "lab":  # JupyterLab replaces this process, so that Ctrl+C reaches it as usual
+        cmd = [python, "-m", "jupyterlab", "notebooks/"] + extra
+        print("[rnlib] " + " ".join(cmd), flush=True)
+        os.chdir(ROOT)
+        os.execve(python, cmd, env)
+        return 0  # (not reached: execve does not return)
     else:
-        cmd = [python, "-m", "pytest", "-q", "tests"] + args.pytest_args
+        cmd = [python, "-m", "pytest", "-q", "tests"] + extra + args.pytest_args
     print("[rnlib] " + " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
