@@ -10,15 +10,18 @@ Modules, in the order data flows through them (a lower layer never imports a hig
   ``rnlib.relation``: the ``RelationNetwork`` layer; ``rnlib.loop_graph``: the seed's per-pair
   loop graph, for comparison; ``rnlib.models``: NLVR model builders (the seed's and the course's configurations, baselines); ``rnlib.graph``: model drawings.
 - ``rnlib.training``: resumable training, history and learning curves, per-group accuracy;
-  ``rnlib.hardware``: the device and the mixed-precision policy that pays on it.
+  ``rnlib.hardware``: the device, the mixed-precision policy that pays on it, the distribution strategy.
 - ``rnlib.nlvr``: NLVR end to end (train the seed's and the course's models, NLVR's metrics, command line).
 - ``rnlib.diagnosis``: what a trained model's answers and the data say (calibration, the generator's
   fidelity on real NLVR, items per grid cell, the data-size curve); TensorFlow-free.
-- ``rnlib.sort_of_clevr``: the paper's Sort-of-CLEVR benchmark (data, models, command line).
+- ``rnlib.sort_of_clevr``: the paper's Sort-of-CLEVR benchmark, a package (scenes and questions,
+  presets, datasets, models, evaluation, command line).
 - ``rnlib.runner``: executes the notebooks (full parameters in place, or QUICK mode into build/) and
-  records their wall times for README's series table.
+  records their wall times for README's series table; ``rnlib.colab``: the notebooks' Setup cell and
+  Colab badges (one slug), standard library only.
 
-``python3 -m rnlib series`` and ``python3 -m rnlib test`` are the two quick-start commands of README.md.
+``python3 -m rnlib series``, ``test`` and ``lab`` are the quick-start commands of README.md;
+``python3 -m rnlib badges --slug OWNER/REPO`` points every badge and Setup cell at a fork.
 """
 
 __version__ = "0.1.0"
@@ -30,7 +33,7 @@ def import_tensorflow_quietly():
     Those lines are written to the process's stderr before any log level applies, so setting
     ``TF_CPP_MIN_LOG_LEVEL`` is not enough: this silences file descriptor 2 while TensorFlow loads.
     Call it before importing any rnlib module that uses Keras. Introduced in
-    notebooks/01_data_and_preprocessing.ipynb (the notebooks call it in their setup cell).
+    notebooks/01_data_and_preprocessing.ipynb (every notebook's Setup cell calls it).
     """
     import os
 

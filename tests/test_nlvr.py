@@ -307,6 +307,22 @@ def test_committed_real_run_reproduces_its_dev_score(shared_nlvr, capsys):
     assert out["majority"] == pytest.approx(547 / 989)
 
 
+def test_committed_sim_to_real_model_reproduces_its_real_dev_score(shared_nlvr, capsys):
+    """Notebook 07's object RN, trained and selected on synthetic data only: evaluate on real dev gives its results JSON
+    (bfloat16 layers: a CPU without bf16 units may round a few probabilities differently, hence the tolerance)."""
+    weights = PRETRAINED / "nlvr_sim2real_objects.keras"
+    results = json.loads((PRETRAINED / "nlvr_sim2real_objects_results.json").read_text())
+    dev = str(shared_nlvr / "dev.json")
+    recorded = next(v for k, v in results["also"].items() if k.endswith("/dev.json"))
+    assert results["protocol"]["trained_on"].endswith("train.json") and "synthetic" in results["protocol"]["trained_on"]
+    assert results["protocol"]["selected_on"].endswith("dev.json") and "synthetic" in results["protocol"]["selected_on"]
+    assert nlvr.main(["evaluate", "--weights", str(weights), "--json", dev]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["examples"] == 989
+    assert out["example_accuracy"] == pytest.approx(recorded["example_accuracy"], abs=0.005)
+    assert out["accuracy"] == pytest.approx(recorded["accuracy"], abs=0.005)
+
+
 def test_pair_importance_starts_from_the_models_own_answer():
     keras.utils.set_random_seed(0)
     model = build_nlvr_model("rn", VOCAB, [120.0] * 3, [60.0] * 3, config="course")
