@@ -330,6 +330,7 @@ class RelationNetwork(keras.layers.Layer):
 
     def call(self, objects, question, mask=None, training=None):
         x, valid, index = self._g_theta(objects, question, mask=mask, training=training)
+        valid = None if valid is None else ops.cast(valid, x.dtype)  # g's dtype (bfloat16 under mixed precision)
         if valid is None:
             x = ops.sum(x, axis=1)
             if self.reduction == "mean":
@@ -360,7 +361,7 @@ class RelationNetwork(keras.layers.Layer):
         """
         x, valid, index = self._g_theta(objects, question, mask=mask, training=training)
         if valid is not None:
-            x = x * ops.expand_dims(valid, -1)
+            x = x * ops.expand_dims(ops.cast(valid, x.dtype), -1)
         batch, n, units = _dim(x, 0), index.n, self.g_units[-1]
         if not index.full:  # a zero row at position P for the cells that are not pairs
             x = ops.concatenate([x, ops.zeros_like(x[:, :1])], axis=1)

@@ -413,3 +413,23 @@ def test_vocabulary_extra_adds_words_not_labels(quick_data, tmp_path):
     vocabulary = nlvr.model_vocabulary(nlvr.load_model(run / "best.keras"))
     assert {"zorblax", "qwimble"} <= set(vocabulary)
     assert json.loads((run / "config.json").read_text())["vocabulary_extra"] == [str(extra)]
+
+
+def test_object_rn_trained_in_mixed_bfloat16_reloads_under_float32(tmp_path):
+    """A model built under mixed_bfloat16 (--precision auto on a CPU with bf16 units) reloads in a float32 process
+    and answers the same: the padding mask is cast to g's dtype."""
+    from rnlib.items import example_objects
+
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        keras.utils.set_random_seed(0)
+        model = build_nlvr_model("objects", VOCAB, config=nlvr_config("course", g_units=[16, 16], f_units=[16]))
+        model.save(tmp_path / "bf16.keras")
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    objects = example_objects([nlvr_example(1, 0, True)])[:2]
+    tokens = np.array([[2, 3, 4] + [0] * 29] * 2, "int32")
+    expected = np.asarray(model.predict_on_batch({"objects": objects, "tokens": tokens}), np.float32)
+    reloaded = nlvr.load_model(tmp_path / "bf16.keras")
+    got = np.asarray(reloaded.predict_on_batch({"objects": objects, "tokens": tokens}), np.float32)
+    np.testing.assert_allclose(got, expected, atol=2e-3)  # bfloat16 keeps ~3 digits: rounding, not a different model
