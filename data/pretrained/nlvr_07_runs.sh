@@ -33,6 +33,7 @@ run() {  # run NAME DATA ARGS...
 }
 
 # The grammar grown from Test-P's phrasings (generator version 3), 100,000 groups, seed 1. Real Test-P's
-# words (not its labels) join the vocabulary. EPOCHS: the run's total; a later call with more goes on.
+# words (not its labels) join the vocabulary. EPOCHS (default 2, the committed run: stopped there by the session's clock,
+# not by a real score) is the run's total; a later call with more goes on from the checkpoint.
 data sim2real-v3-seed1 1 3
-run sim2real_objects sim2real-v3-seed1 "${OBJECTS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${EPOCHS:-6}"
+run sim2real_objects sim2real-v3-seed1 "${OBJECTS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${EPOCHS:-2}"
