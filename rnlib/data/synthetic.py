@@ -1305,12 +1305,8 @@ def say_box_property_v3(prop: dict, rng: random.Random) -> str:
 
 def box_has_v3(box, prop: dict) -> bool:
     what, colors = prop["what"], {it.color for it in box}
-    if what == "items":
-        return len(box) == prop["n"]
-    if what == "count":
-        return compare(prop["cmp"], count([box], prop["obj"]), prop["n"])
-    if what == "only_color":
-        return colors == {prop["color"]}
+    if what in ("items", "count", "only_color"):  # the same meanings as version 2's
+        return box_has(box, prop)
     if what == "two_colors_only":
         return colors == set(prop["colors"])
     if what == "list":  # different items for the different descriptions
