@@ -58,7 +58,8 @@ class NLVRBatches(keras.utils.PyDataset):
     """Batches ``({"image": float32 pixels 0..255, "tokens": int32}, label)`` from a uint8 image cache.
 
     ``token_ids`` (E, T) and ``labels`` (E,) are per example; ``images`` is an :class:`ImageCache`
-    (or a uint8 array) of the 6E images, image ``6 e + k`` being box order k of example e.
+    (or anything with its ``n`` and ``read``, such as :class:`rnlib.pipeline.RenderedImages`, or a uint8
+    array) of the 6E images, image ``6 e + k`` being box order k of example e.
     ``orders``:
 
     - ``"one"`` (training; what an *epoch* means in this course): every example once, in one box
@@ -90,7 +91,7 @@ class NLVRBatches(keras.utils.PyDataset):
         self.repeats, self.flip, self.input_name = int(repeats), bool(flip), input_name
         self.images, self.token_ids = images, np.asarray(token_ids, np.int32)
         self.labels = np.asarray(labels, np.float32)
-        n_images = images.n if isinstance(images, ImageCache) else len(images)
+        n_images = images.n if hasattr(images, "read") else len(images)
         if n_images != IMAGES_PER_EXAMPLE * len(self.labels) or len(self.token_ids) != len(self.labels):
             raise ValueError(f"{len(self.labels)} labels, {len(self.token_ids)} token rows and {n_images} images "
                              f"do not fit ({IMAGES_PER_EXAMPLE} images per example).")
@@ -132,7 +133,7 @@ class NLVRBatches(keras.utils.PyDataset):
         if not 0 <= i < len(self):
             raise IndexError(f"batch {i} out of range: this dataset has {len(self)} batches.")
         idx = self.image_indices(i)
-        pixels = self.images.read(idx) if isinstance(self.images, ImageCache) else self.images[idx]
+        pixels = self.images.read(idx) if hasattr(self.images, "read") else self.images[idx]
         if self.flip:  # mirror about half of the images, left to right (the same ones on a resume)
             k = (self.start_batch + int(i)) * self.batch_size
             mirror = np.random.default_rng([self.seed, self.epoch, 1]).random(len(self._order))[k:k + len(idx)] < 0.5

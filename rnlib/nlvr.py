@@ -48,7 +48,7 @@ from .images import IMAGE_SIZE, NormalizationStats, normalization_stats
 from .models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
 from .batches import IMAGES_PER_EXAMPLE, ImageCache, NLVRBatches
 from .items import example_objects
-from .pipeline import build_image_cache
+from .pipeline import RenderedImages, build_image_cache
 from .text import SEQUENCE_LENGTH, make_vectorizer, vectorizer_from_vocabulary
 
 __all__ = ["SEED_LOG", "SEED_IMAGES_PER_EPOCH", "plot_curves", "images_per_epoch", "load_splits", "prepare", "image_normalization", "statement_kinds", "nlvr_metrics",
@@ -142,6 +142,9 @@ def load_splits(data="synthetic", validation_fraction: float = 0.2, seed: int = 
     return splits, image_root, what
 
 
+STATS_EXAMPLES = 2000  # with render_train: the training examples whose 12,000 images give the pixel statistics
+
+
 @dataclass
 class Prepared:
     """What :func:`prepare` makes of the splits: token ids, labels, image caches, fitted statistics."""
@@ -149,21 +152,24 @@ class Prepared:
     vocabulary: list
     tokens: dict  # split -> (E, T) int32
     labels: dict  # split -> (E,) float32
-    caches: dict  # split -> rnlib.batches.ImageCache of the 6E images
+    caches: dict  # split -> the 6E images (rnlib.batches.ImageCache, rnlib.pipeline.RenderedImages) or true objects
     stats: NormalizationStats  # of the training images
 
     def batches(self, split, batch_size, orders="all", shuffle=False, seed=0, repeats=1, flip=False):
-        objects = not isinstance(self.caches[split], ImageCache)
+        objects = not hasattr(self.caches[split], "read")
         return NLVRBatches(self.caches[split], self.tokens[split], self.labels[split], batch_size, orders,
                            shuffle, seed, repeats=repeats, flip=flip, input_name="objects" if objects else "image")
 
 
 def prepare(splits, image_root=None, cache_dir=None, image_size=IMAGE_SIZE, vocabulary=None,
-            sequence_length: int = SEQUENCE_LENGTH, verbose: bool = True, objects: bool = False) -> Prepared:
+            sequence_length: int = SEQUENCE_LENGTH, verbose: bool = True, objects: bool = False,
+            render_train: bool = False) -> Prepared:
     """Vectorize the sentences (vocabulary fitted on ``splits["train"]`` unless given), cache every
     split's resized uint8 images on disk (:func:`rnlib.pipeline.build_image_cache`) and compute the
     training images' statistics. With ``objects``, ``caches`` holds each split's true objects
     (:func:`rnlib.items.example_objects`) instead of images, and ``stats`` is None.
+    With ``render_train``, the training images are made per batch (:class:`rnlib.pipeline.RenderedImages`,
+    no disk) and their statistics are computed on all images of the first :data:`STATS_EXAMPLES` examples.
 
     Introduced in notebooks/04_training.ipynb.
     """
@@ -177,10 +183,18 @@ def prepare(splits, image_root=None, cache_dir=None, image_size=IMAGE_SIZE, voca
         tokens[name] = np.asarray(vectorizer([e.sentence for e in examples]), np.int32)
         labels[name] = np.array([float(e.label) for e in examples], np.float32)
         tag = name if examples[0].split == name else f"{name}-from-{examples[0].split}"
-        caches[name] = (example_objects(examples) if objects else
-                        build_image_cache(examples, image_root, cache_dir or DATA_DIR / "cache", image_size,
-                                          name=tag, verbose=verbose))
-    stats = normalization_stats(caches["train"].chunks()) if "train" in caches and not objects else None
+        if objects:
+            caches[name] = example_objects(examples)
+        elif render_train and name == "train":
+            caches[name] = RenderedImages(examples, image_root, image_size)
+        else:
+            caches[name] = build_image_cache(examples, image_root, cache_dir or DATA_DIR / "cache", image_size,
+                                             name=tag, verbose=verbose)
+    stats = None
+    if "train" in caches and not objects:
+        sample = (RenderedImages(splits["train"][:STATS_EXAMPLES], image_root, image_size) if render_train
+                  else caches["train"])
+        stats = normalization_stats(sample.chunks())
     vocabulary = list(vocabulary) if vocabulary is not None else vectorizer.get_vocabulary()
     return Prepared(splits, vocabulary, tokens, labels, caches, stats)
 
@@ -420,7 +434,10 @@ def _cmd_train(args) -> int:
     if args.vocabulary_extra:  # words only (no labels): a sentence of these files maps no word to [UNK]
         extra = [e.sentence for path in args.vocabulary_extra for e in read_examples(path)]
         vocabulary = make_vectorizer([e.sentence for e in splits["train"]] + extra).get_vocabulary()
-    prepared = prepare(splits, image_root, args.cache_dir, vocabulary=vocabulary, objects=args.model == "objects")
+    if args.render_train and args.model == "objects":
+        raise ValueError("--render-train draws training images; the objects model reads no images")
+    prepared = prepare(splits, image_root, args.cache_dir, vocabulary=vocabulary, objects=args.model == "objects",
+                       render_train=args.render_train)
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     config = {"task": "nlvr", "model": args.model, "config": args.config, "settings": settings, "data": data,
@@ -428,6 +445,7 @@ def _cmd_train(args) -> int:
               **({"repeats": args.repeats} if args.repeats != 1 else {}), **({"augment": args.augment} if args.augment else {}),
               **({"precision": args.precision} if args.precision != "float32" else {}),  # (older runs lack the key)
               **({"vocabulary_extra": args.vocabulary_extra} if args.vocabulary_extra else {}),
+              **({"render_train": True, "stats_examples": STATS_EXAMPLES} if args.render_train else {}),
               "vocabulary_size": len(prepared.vocabulary), "vocabulary_sha": _vocabulary_digest(prepared.vocabulary)}
     config_path = run_dir / "config.json"
     if config_path.exists():
@@ -515,7 +533,7 @@ class _ExampleSubset:
 
     def __getitem__(self, idx):
         rows = self.rows[idx]
-        return self.cache.read(rows) if isinstance(self.cache, ImageCache) else self.cache[rows]
+        return self.cache.read(rows) if hasattr(self.cache, "read") else self.cache[rows]
 
 
 def _cmd_evaluate(args) -> int:
@@ -645,6 +663,9 @@ def main(argv=None) -> int:
     t.add_argument("--save-every-steps", type=int, default=200)
     t.add_argument("--log-every", type=int, default=None)
     t.add_argument("--cache-dir", default=None, help="where resized uint8 images are cached (default data/cache)")
+    t.add_argument("--render-train", action="store_true",
+                   help="draw the training images per batch instead of caching them on disk (for training sets "
+                        "too large to cache: 30 KB per image, 6 images per example)")
     t.add_argument("--verbose", type=int, choices=(0, 1, 2), default=None,
                    help="Keras's fit verbosity (default: a progress bar in a terminal or notebook, else one line per epoch)")
     e = sub.add_parser("evaluate", help="NLVR's image metrics of a model on an NLVR-format file")

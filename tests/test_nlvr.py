@@ -210,6 +210,21 @@ def test_train_resumes_and_writes_results(trained_run):
     assert "template" in results["validation"]["kinds"]
 
 
+def test_render_train_draws_training_images_per_batch_and_caches_none(quick_data, tmp_path, capsys):
+    cache, run = tmp_path / "cache", tmp_path / "run"
+    args = ["train", "--run-dir", str(run), "--data", str(quick_data), "--cache-dir", str(cache), "--train-groups", "8",
+            "--set", "batch_size=32", "--render-train", "--epochs", "1"]
+    assert nlvr.main(args) == 0
+    assert sorted(p.name.split("-")[0] for p in cache.glob("*.u8")) == ["test", "validation"]  # no training cache
+    config = json.loads((run / "config.json").read_text())
+    assert config["render_train"] is True and config["stats_examples"] == nlvr.STATS_EXAMPLES
+    assert json.loads((run / "results.json").read_text())["epochs_done"] == 1
+    capsys.readouterr()
+    assert nlvr.main(["train", "--run-dir", str(tmp_path / "o"), "--data", str(quick_data), "--model", "objects",
+                      "--render-train"]) == 2
+    assert "objects model reads no images" in capsys.readouterr().err
+
+
 def test_evaluate_prints_nlvr_metrics_that_match_the_run(trained_run, quick_data, capsys):
     run, _, cache = trained_run
     capsys.readouterr()

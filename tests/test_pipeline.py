@@ -9,7 +9,7 @@ import tensorflow as tf
 from rnlib.data import (SHARED_NLVR, Example, Item, check_leakage, read_examples, render, save_png,
                         split_by_group, write_examples)
 from rnlib.images import normalization_stats, resize
-from rnlib.pipeline import nlvr_datasets, random_image_split
+from rnlib.pipeline import RenderedImages, build_image_cache, nlvr_datasets, random_image_split
 
 WORDS = ["there", "is", "a", "yellow", "black", "blue", "tower", "circle", "square", "at", "the", "top"]
 
@@ -109,6 +109,20 @@ def test_cache_and_no_cache_give_the_same_batches(splits, tmp_path):
     assert len(list(tmp_path.glob("*.u8"))) == 2  # train and validation, uint8 files
     assert sorted(p.stat().st_size for p in tmp_path.glob("*.u8")) == sorted(
         cached.num_images(s) * 50 * 200 * 3 for s in ("train", "validation"))
+
+
+def test_rendered_images_equal_the_cache_they_replace(splits, tmp_path):
+    examples = splits["train"]
+    cache = build_image_cache(examples, None, tmp_path, verbose=False)
+    rendered = RenderedImages(examples)
+    assert rendered.n == cache.n == 6 * len(examples)
+    rows = [0, 5, 7, cache.n - 1, 3]
+    np.testing.assert_array_equal(rendered.read(rows), cache.read(rows))
+    a, b = normalization_stats(rendered.chunks(chunk=5)), normalization_stats(cache.chunks())
+    np.testing.assert_array_equal(a.mean, b.mean)
+    assert a.n_pixels == b.n_pixels
+    with pytest.raises(IndexError, match="out of range"):
+        rendered.read([cache.n])
 
 
 def test_augmented_training_keeps_specs(splits, tmp_path):

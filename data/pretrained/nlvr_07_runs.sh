@@ -5,7 +5,7 @@
 #     bash data/pretrained/nlvr_07_runs.sh                    # every run
 #     bash data/pretrained/nlvr_07_runs.sh objects_v2         # only the named runs
 # Every run is resumable: after an interruption, the same command continues where it stopped
-# (checkpoints every 200 steps in data/nlvr_runs/NAME). EPOCHS=N raises the epoch count of a run.
+# (checkpoints every 200 steps in data/nlvr_runs/NAME). EPOCHS=N (PIXEL_EPOCHS=N) raises the epoch count of the object (pixel) run.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}
@@ -14,6 +14,11 @@ ONLY=" $* "
 # The object RN's size (the RN paper's g 4 x 256, f 2 x 256), unordered pairs (half of g's work:
 # g sees each pair once, i <= j), bfloat16 arithmetic where the CPU has bf16 units.
 OBJECTS=(--model objects --set "g_units=[256,256,256,256]" "f_units=[256,256]" pairs=unordered --precision auto)
+
+# The pixel RN: the course's CNN (16 cells of its feature map as objects) and the same g, f, pairs and precision as
+# the object RN. 400,000 training examples are 2.4 million images (72 GB as a uint8 cache), so the training images
+# are drawn per batch (--render-train); validation and test images are cached as usual.
+PIXELS=(--model rn --set "g_units=[256,256,256,256]" "f_units=[256,256]" pairs=unordered --precision auto --render-train)
 
 data() {  # data NAME SEED VERSION: 100,000 training sentence groups (JSON only, no images), 1,000 dev, 1,000 test
   local out=data/synthetic/$1
@@ -37,3 +42,4 @@ run() {  # run NAME DATA ARGS...
 # not by a real score) is the run's total; a later call with more goes on from the checkpoint.
 data sim2real-v3-seed1 1 3
 run sim2real_objects sim2real-v3-seed1 "${OBJECTS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${EPOCHS:-2}"
+run sim2real_pixels sim2real-v3-seed1 "${PIXELS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${PIXEL_EPOCHS:-2}"
