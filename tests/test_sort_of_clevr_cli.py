@@ -108,3 +108,29 @@ def test_cli_trains_and_evaluates_the_state_rn(tmp_path, capsys):
     capsys.readouterr()
     assert soc.main(["evaluate", "--weights", str(run_dir / "best.keras"), "--seed", "5", "--images", "2"]) == 0
     assert json.loads(capsys.readouterr().out)["questions"] == 60
+
+
+def test_cli_trains_in_mixed_bfloat16_resumes_and_the_softmax_stays_float32(tmp_path):
+    import keras
+    import numpy as np
+
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1",
+                     "--preset", "paper"]) == 0
+    args = ["train", "--model", "rn", "--run-dir", str(run_dir), "--data", str(data_dir), "--batch-size", "20",
+            "--precision", "mixed_bfloat16"]
+    try:
+        assert soc.main(args + ["--epochs", "1"]) == 0
+        assert soc.main(args + ["--epochs", "2"]) == 0  # resumed under the same policy
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["precision"] == "mixed_bfloat16" and config["preset"] == "paper"
+    assert len((run_dir / "history.csv").read_text().splitlines()) == 3
+    model = soc.load_model(run_dir / "best.keras")
+    assert model.get_layer("relation_network").dtype_policy.compute_dtype == "bfloat16"
+    data = soc.load_dataset(data_dir / "test.npz")
+    probabilities = model.predict(soc.make_dataset(data, 20), verbose=0)
+    assert probabilities.dtype == np.float32
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+    assert soc.main(args[:-2] + ["--epochs", "3"]) == 2  # float32 now: refused, the run was bf16

@@ -75,6 +75,8 @@ def _cmd_train(args) -> int:
         config["init"] = args.init
     if args.cnn_order != "bn_relu":
         config["cnn_order"] = args.cnn_order
+    if args.precision != "float32":
+        config["precision"] = args.precision
     config_path = run_dir / "config.json"
     if config_path.exists():
         old = json.loads(config_path.read_text())
@@ -99,6 +101,10 @@ def _cmd_train(args) -> int:
           f"preset {preset}), {test_data['answers'].size} validation questions, batch {args.batch_size}, "
           f"Adam {args.lr}, {args.epochs} epochs, run dir {run_dir}", flush=True)
     keras.utils.set_random_seed(args.shuffle_seed)
+    if args.precision != "float32":
+        from ..hardware import precision_policy
+
+        keras.mixed_precision.set_global_policy(precision_policy() if args.precision == "auto" else args.precision)
     options = {"reduction": args.reduction} if args.model != "cnn_mlp" else {}
     options |= {"cnn_order": args.cnn_order} if args.model != "rn_state" else {}
     model = MODELS[args.model](learning_rate=args.lr, init=args.init, **options)
@@ -202,6 +208,9 @@ def main(argv=None) -> int:
                    help="BatchNorm before the ReLU in each CNN block (default) or after it")
     t.add_argument("--time-budget", type=float, default=None,
                    help="minutes: stop at the epoch end after which one more epoch would not fit; rerun to go on")
+    t.add_argument("--precision", choices=("float32", "auto", "mixed_bfloat16", "mixed_float16"), default="float32",
+                   help="auto: rnlib.hardware.precision_policy() (bf16 on a CPU with bf16 units, fp16 on a GPU); "
+                        "the softmax stays float32")
     t.add_argument("--workers", type=int, default=1, help="threads that gather batches")
     t.add_argument("--save-every-steps", type=int, default=1000)
     t.add_argument("--log-every", type=int, default=None, help="progress line every that many batches")

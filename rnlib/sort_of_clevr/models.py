@@ -90,7 +90,8 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
     ReLU in each CNN block (see :data:`rnlib.encoders.CNN_ORDERS`).
 
     Compiled with Adam at ``learning_rate`` (default 2.5e-4, the paper's RN learning rate; the
-    CNN + MLP baseline uses the same), sparse categorical cross-entropy and accuracy.
+    CNN + MLP baseline uses the same), sparse categorical cross-entropy and accuracy. The softmax is
+    computed in float32 under a mixed-precision policy (``train --precision``), as Keras advises.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
@@ -122,7 +123,7 @@ def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), 
     for k, u in enumerate(units):
         x = keras.layers.Dense(u, activation="relu", name=f"mlp_{k}")(x)
     x = keras.layers.Dropout(dropout, name="mlp_dropout")(x)
-    answer = keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(x)
+    answer = keras.layers.Dense(len(ANSWERS), activation="softmax", dtype="float32", name="answer")(x)
     model = keras.Model({"image": image, "question": question}, answer, name="sort_of_clevr_cnn_mlp")
     return _finish(model, init, learning_rate, compile)
 
@@ -152,7 +153,7 @@ def _relation_answer(objects, question, g_units, f_units, dropout, shortcut, red
     """The RN layer on ``objects`` and ``question``, then the softmax over :data:`ANSWERS` (both RN models)."""
     relation = RelationNetwork(g_units=g_units, f_units=f_units, f_dropout=dropout, shortcut=shortcut,
                                reduction=reduction, name="relation_network")(objects, question)
-    return keras.layers.Dense(len(ANSWERS), activation="softmax", name="answer")(relation)
+    return keras.layers.Dense(len(ANSWERS), activation="softmax", dtype="float32", name="answer")(relation)
 
 
 def takes_state(model) -> bool:
