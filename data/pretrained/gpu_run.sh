@@ -18,6 +18,11 @@
 #   GENERATE="--out data/sort_of_clevr_sq11 --square-size 11" bash data/pretrained/gpu_run.sh 9 \
 #     'rn_reference: --model rn --init pytorch_all --cnn-order relu_bn --lr 1e-4' 'rn_lr1e-3: --model rn --lr 1e-3' \
 #     'rn_sq11: --model rn --data data/sort_of_clevr_sq11'
+# The paper-preset runs of data/pretrained/soc_06_runs.sh go on here with the same arguments (their run
+# folders are committed; --data after the script's own --data wins):
+#   GENERATE="--preset paper --out data/sort_of_clevr_paper --seed 0" bash data/pretrained/gpu_run.sh 9 \
+#     'paper_rn: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto' \
+#     'paper_cnn_mlp: --model cnn_mlp --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto'
 M=${1:?minutes}; shift
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 3
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1

@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}
-REAL=../shared/nlvr
+REAL=${REAL_NLVR:-../shared/nlvr}  # real NLVR dev.json and test.json (scored at export, never trained on)
 ONLY=" $* "
 # The object RN's size (the RN paper's g 4 x 256, f 2 x 256), unordered pairs (half of g's work:
 # g sees each pair once, i <= j), bfloat16 arithmetic where the CPU has bf16 units.
