@@ -322,11 +322,12 @@ def test_committed_real_run_reproduces_its_dev_score(shared_nlvr, capsys):
     assert out["majority"] == pytest.approx(547 / 989)
 
 
-def test_committed_sim_to_real_model_reproduces_its_real_dev_score(shared_nlvr, capsys):
-    """Notebook 07's object RN, trained and selected on synthetic data only: evaluate on real dev gives its results JSON
+@pytest.mark.parametrize("name", ["nlvr_sim2real_objects", "nlvr_sim2real_pixels"])
+def test_committed_sim_to_real_model_reproduces_its_real_dev_score(name, shared_nlvr, capsys):
+    """Notebook 07's RNs, trained and selected on synthetic data only: evaluate on real dev gives their results JSON
     (bfloat16 layers: a CPU without bf16 units may round a few probabilities differently, hence the tolerance)."""
-    weights = PRETRAINED / "nlvr_sim2real_objects.keras"
-    results = json.loads((PRETRAINED / "nlvr_sim2real_objects_results.json").read_text())
+    weights = PRETRAINED / f"{name}.keras"
+    results = json.loads((PRETRAINED / f"{name}_results.json").read_text())
     dev = str(shared_nlvr / "dev.json")
     recorded = next(v for k, v in results["also"].items() if k.endswith("/dev.json"))
     assert results["protocol"]["trained_on"].endswith("train.json") and "synthetic" in results["protocol"]["trained_on"]
