@@ -46,7 +46,7 @@ from .data import DATA_DIR, NLVRFormatError, first_groups, random_example_split,
 from .data.synthetic import default_dataset, is_tower_scene, read_synthetic, sidecar_path, tokenize
 from .images import IMAGE_SIZE, NormalizationStats, normalization_stats
 from .models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
-from .batches import IMAGES_PER_EXAMPLE, ImageCache, NLVRBatches
+from .batches import IMAGES_PER_EXAMPLE, NLVRBatches
 from .items import example_objects
 from .pipeline import RenderedImages, build_image_cache
 from .text import SEQUENCE_LENGTH, make_vectorizer, vectorizer_from_vocabulary
