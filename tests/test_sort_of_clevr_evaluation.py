@@ -32,3 +32,31 @@ def test_evaluate_reports_accuracy_per_kind_and_subtype(small):
             sel = (small["kinds"] == k) & (small["subtypes"] == s)
             assert result[kind][subtype] == {"accuracy": pytest.approx(yes[sel].mean()), "count": int(sel.sum())}
     assert result["binary"]["closest_shape"]["accuracy"] == 0.0
+
+
+def test_kind_history_appends_one_row_per_epoch_and_keeps_the_last_of_a_rescored_epoch(small, tmp_path):
+    path = tmp_path / "kinds.csv"
+    callback = soc.KindHistory(small, path, batch_size=128)
+    callback.set_model(AlwaysYes())
+    for epoch in (0, 1, 1):  # epoch 1 scored twice: a run interrupted after scoring it, then resumed
+        callback.on_epoch_end(epoch)
+    assert len(path.read_text().splitlines()) == 1 + 3
+    history = soc.read_kind_history(path)
+    yes = small["answers"] == ANSWERS.index("yes")
+    assert history["epoch"] == [0, 1]
+    assert history["all"] == pytest.approx([yes.mean()] * 2)
+    assert history["binary"] == pytest.approx([yes[small["kinds"] == KINDS.index("binary")].mean()] * 2)
+    assert set(history) == {"epoch", "all", *KINDS, *(f"{k}/{s}" for k in KINDS for s in SUBTYPES[k])}
+    assert soc.read_kind_history(tmp_path / "none.csv") == {}
+
+
+def test_kind_history_refuses_another_datasets_columns(small, tmp_path):
+    path = tmp_path / "kinds.csv"
+    callback = soc.KindHistory(small, path)
+    callback.set_model(AlwaysYes())
+    callback.on_epoch_end(0)
+    paper = soc.generate(4, [7, 1], progress=False, preset="paper")  # no ternary column
+    other = soc.KindHistory(paper, path)
+    other.set_model(AlwaysYes())
+    with pytest.raises(ValueError, match="kinds.csv: its columns"):
+        other.on_epoch_end(1)

@@ -11,13 +11,9 @@
 # script then wrote to runs/rn_sum, which became data/sort_of_clevr/runs/rn), in this form:
 #   bash data/pretrained/gpu_run.sh 8 'rn_mean: --model rn --reduction mean' 'rn: --model rn' 'cnn_mlp: --model cnn_mlp'
 #   bash data/pretrained/gpu_run.sh 3.4 'rn: --model rn'                     # 12 more epochs of the RN alone
-# The runs this script should go on with next: rn_reference (10 CPU epochs, sessions 3-5, see its
-# cpu.log; it left the prior at epoch 6); rn_lr1e-3, the paper-settings RN at Adam 1e-3 (5 CPU
-# epochs, still at the prior); and the RN on pictures with the reproduction's 11 x 11 squares.
-# GENERATE="ARGS" first runs `python -m rnlib.sort_of_clevr generate ARGS` (not yet tried there):
-#   GENERATE="--out data/sort_of_clevr_sq11 --square-size 11" bash data/pretrained/gpu_run.sh 9 \
-#     'rn_reference: --model rn --init pytorch_all --cnn-order relu_bn --lr 1e-4' 'rn_lr1e-3: --model rn --lr 1e-3' \
-#     'rn_sq11: --model rn --data data/sort_of_clevr_sq11'
+# The first runs (rn, cnn_mlp, rn_mean, rn_reference, rn_lr1e-3, ...) are finished: their folders keep
+# history, config, logs and best.keras, not their checkpoints. The runs to go on with are the paper-preset
+# ones, which keep their checkpoints.
 # The paper-preset runs of data/pretrained/soc_06_runs.sh go on here with the same arguments (their run
 # folders are committed; --data after the script's own --data wins):
 #   GENERATE="--preset paper --out data/sort_of_clevr_paper --seed 0" bash data/pretrained/gpu_run.sh 9 \

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# The CPU runs behind notebooks/06 (Sort-of-CLEVR) on the paper preset, resumable across sessions.
+# The CPU runs behind notebooks/06 (Sort-of-CLEVR) on the paper preset; a run goes on where it stopped.
 # From the repository root:
 #     MINUTES=90 bash data/pretrained/soc_06_runs.sh                 # every run, each for up to MINUTES
 #     MINUTES=90 bash data/pretrained/soc_06_runs.sh paper_rn        # only the named runs
 # A run stops at the end of the last epoch that fits in MINUTES (--time-budget) and goes on from its
 # checkpoint (every 500 steps, in data/sort_of_clevr/runs/NAME, committed) at the next call; EPOCHS is
 # its total. Each run's log is appended to data/sort_of_clevr/runs/NAME/cpu.log.
-# (A lent GPU runs the same commands with data/pretrained/gpu_run.sh.)
+# (On a GPU, data/pretrained/gpu_run.sh runs the same commands.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=${PYTHON:-python3}

@@ -13,7 +13,8 @@ One job per module, data flowing one way:
 - :mod:`~rnlib.sort_of_clevr.presets`: how a dataset's scenes and questions are drawn;
 - :mod:`~rnlib.sort_of_clevr.datasets`: generated arrays, ``.npz`` files, training batches;
 - :mod:`~rnlib.sort_of_clevr.models`: the RN, the CNN + MLP and the RN on state descriptions;
-- :mod:`~rnlib.sort_of_clevr.evaluation`: accuracy per question kind and subtype;
+- :mod:`~rnlib.sort_of_clevr.evaluation`: accuracy per question kind and subtype (``train`` writes it
+  after every epoch to the run's ``kinds.csv``);
 - :mod:`~rnlib.sort_of_clevr.cli`: the command line (``python -m rnlib.sort_of_clevr``).
 
 Every name below is importable from ``rnlib.sort_of_clevr`` itself.
@@ -142,7 +143,7 @@ from .cli import main
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, STATE_SIZE, QuestionBatches, answer_distribution,
                        dataset_preset, generate, generate_dataset, load_dataset, make_dataset, save_dataset,
                        state_descriptions)
-from .evaluation import evaluate_model, question_groups, weights_preset
+from .evaluation import KindHistory, evaluate_model, question_groups, read_kind_history, weights_preset
 from .models import (INITS, LEARNING_RATE, MODELS, build_cnn_mlp_model, build_rn_model, build_state_rn_model,
                      init_like_pytorch, load_model, takes_state)
 from .presets import DEFAULT_PRESET, PRESETS, SAMPLINGS, Preset, get_preset, sample_questions
@@ -160,6 +161,6 @@ __all__ = [
     "generate", "save_dataset", "load_dataset", "dataset_preset", "generate_dataset", "answer_distribution",
     "question_groups", "STATE_SIZE", "state_descriptions", "make_dataset", "QuestionBatches", "INITS",
     "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model", "build_state_rn_model", "takes_state", "MODELS",
-    "load_model", "evaluate_model", "weights_preset", "main",
+    "load_model", "evaluate_model", "weights_preset", "KindHistory", "read_kind_history", "main",
     "BATCH_SIZE", "LEARNING_RATE", "DEFAULT_TRAIN", "DEFAULT_TEST",
 ]

@@ -1,13 +1,16 @@
-"""Sort-of-CLEVR evaluation: accuracy per question kind and subtype, and which preset weights were trained on.
+"""Sort-of-CLEVR evaluation: accuracy per question kind and subtype (at the end, or after every epoch of
+training), and which preset weights were trained on.
 
 Introduced in notebooks/06_sort_of_clevr.ipynb.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
+import keras
 import numpy as np
 
 from .datasets import make_dataset
@@ -15,7 +18,10 @@ from .models import takes_state
 from .presets import DEFAULT_PRESET, get_preset
 from .questions import KINDS, SUBTYPES
 
-__all__ = ["question_groups", "evaluate_model", "weights_preset"]
+__all__ = ["question_groups", "evaluate_model", "weights_preset", "KindHistory", "read_kind_history"]
+
+#: The file :class:`KindHistory` writes in a run folder.
+KIND_HISTORY = "kinds.csv"
 
 
 def question_groups(data: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -57,3 +63,61 @@ def weights_preset(weights) -> str:
             preset = info.get("preset") or (info.get("config") or {}).get("preset") or DEFAULT_PRESET
             return get_preset(preset).name
     return DEFAULT_PRESET
+
+
+def _kind_columns(result: dict) -> dict[str, float]:
+    """``evaluate_model``'s nested dict as flat columns: ``all``, ``KIND``, ``KIND/SUBTYPE``."""
+    row = {"all": result["accuracy"]}
+    for kind in KINDS:
+        if kind in result:
+            row[kind] = result[kind]["accuracy"]
+            row |= {f"{kind}/{sub}": result[kind][sub]["accuracy"] for sub in SUBTYPES[kind] if sub in result[kind]}
+    return row
+
+
+class KindHistory(keras.callbacks.Callback):
+    """After every epoch, the validation accuracy per question kind and subtype, one row of ``path`` (a CSV).
+
+    Keras's history has one accuracy for all questions; this is the curve per kind (does the RN learn
+    the relational questions, and when?). Columns: ``epoch`` (0-based, as in ``history.csv``), ``all``,
+    each kind and each ``kind/subtype`` the data asks. Rows are appended, so a resumed run goes on in
+    the same file; an epoch that was scored and then re-run after an interruption appears twice, and
+    :func:`read_kind_history` keeps its last row. Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+
+    def __init__(self, data: dict, path, batch_size: int = 256):
+        super().__init__()
+        self.data, self.path, self.batch_size = data, Path(path), batch_size
+
+    def on_epoch_end(self, epoch, logs=None):
+        row = {"epoch": int(epoch)} | _kind_columns(evaluate_model(self.model, self.data, self.batch_size))
+        new = not self.path.exists() or self.path.stat().st_size == 0
+        if not new:
+            with open(self.path, newline="") as f:
+                header = next(csv.reader(f))
+            if header != list(row):
+                raise ValueError(f"{self.path}: its columns {header} are not this data's {list(row)}: "
+                                 "another dataset was scored into this run folder.")
+        with open(self.path, "a", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=list(row))
+            if new:
+                writer.writeheader()
+            writer.writerow(row)
+
+
+def read_kind_history(path) -> dict[str, list]:
+    """:class:`KindHistory`'s file as ``{"epoch": [0, 1, ...], "all": [...], "binary": [...], ...}``.
+
+    One value per epoch, in epoch order, the last row of an epoch that was scored twice; an empty
+    dict when the file does not exist. Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    path = Path(path)
+    if not path.exists():
+        return {}
+    with open(path, newline="") as f:
+        rows = {int(r["epoch"]): r for r in csv.DictReader(f)}
+    if not rows:
+        return {}
+    columns = list(next(iter(rows.values())))
+    epochs = sorted(rows)
+    return {c: [int(e) if c == "epoch" else float(rows[e][c]) for e in epochs] for c in columns}
