@@ -34,6 +34,8 @@ def test_cli_train_then_evaluate(tmp_path, capsys):
     assert report["questions"] == 60
     assert set(report["accuracy"]) == {"accuracy", "count", *KINDS}
     assert set(report["accuracy"]["ternary"]) >= {"accuracy", "count"}
+    fresh = soc.generate(2, [5, 1], progress=False)  # the same fresh set: stream [seed, 1]
+    assert report["colour_blind_reader"] == soc.colour_blind_accuracy(fresh)
 
 
 def test_rn_reduction_option_and_cli_refuses_other_settings(tmp_path, capsys):
@@ -93,6 +95,7 @@ def test_export_writes_weights_curves_and_results(tmp_path, capsys):
     assert (out / "m.keras").exists() and (out / "m_curves.png").stat().st_size > 1000
     assert results["epochs_done"] == 2 and results["machine"] == "test box" and results["seconds_per_epoch"] == 1.5
     assert results["validation"]["accuracy"]["count"] == 30 and results["fresh_test"]["accuracy"]["count"] == 60
+    assert results["fresh_test"]["colour_blind_reader"]["count"] == 60
     again = soc.load_model(out / "m.keras")
     assert getattr(again, "optimizer", None) is None  # no optimizer state: small, for inference or fine-tuning
     assert (out / "m.keras").stat().st_size < (run_dir / "best.keras").stat().st_size
@@ -109,6 +112,19 @@ def test_cli_records_init_and_cnn_order_and_builds_what_it_records(tmp_path):
     names = [layer.name for layer in soc.load_model(run_dir / "best.keras").layers]
     assert names.index("cnn_relu_1") < names.index("cnn_bn_1")
     assert soc.main(args[:-6] + ["--cnn-order", "relu_bn", "--lr", "1e-4"]) == 2  # another init: refused
+    assert "dropout" not in config  # the default, 0.5, is not written (older runs have no such key)
+    assert soc.main(args + ["--dropout", "0"]) == 2  # another dropout: refused
+
+
+def test_cli_records_dropout_and_builds_the_model_with_it(tmp_path):
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1"]) == 0
+    args = ["train", "--model", "rn", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "32", "--dropout", "0.25"]
+    assert soc.main(args) == 0
+    assert json.loads((run_dir / "config.json").read_text())["dropout"] == 0.25
+    model = soc.load_model(run_dir / "best.keras")
+    assert model.get_layer("relation_network").f_dropout == 0.25
 
 
 def test_cli_trains_and_evaluates_the_state_rn(tmp_path, capsys):

@@ -14,7 +14,7 @@ One job per module, data flowing one way:
 - :mod:`~rnlib.sort_of_clevr.datasets`: generated arrays, ``.npz`` files, training batches;
 - :mod:`~rnlib.sort_of_clevr.models`: the RN, the CNN + MLP and the RN on state descriptions;
 - :mod:`~rnlib.sort_of_clevr.evaluation`: accuracy per question kind and subtype (``train`` writes it
-  after every epoch to the run's ``kinds.csv``);
+  after every epoch to the run's ``kinds.csv``) and the colour-blind ceiling;
 - :mod:`~rnlib.sort_of_clevr.cli`: the command line (``python -m rnlib.sort_of_clevr``).
 
 Every name below is importable from ``rnlib.sort_of_clevr`` itself.
@@ -129,8 +129,9 @@ Command line::
         [--square-size 10]
     python -m rnlib.sort_of_clevr train --model rn|cnn_mlp|rn_state --run-dir DIR --epochs E   # rerun to resume
         [--preset extended|paper] [--data DIR] [--reduction sum|mean] [--init keras|pytorch|pytorch_all]
-        [--cnn-order bn_relu|relu_bn] [--lr 2.5e-4] [--time-budget MINUTES] [--workers N]
-    python -m rnlib.sort_of_clevr evaluate --weights PATH --seed 1 [--images 200]   # the weights' preset
+        [--cnn-order bn_relu|relu_bn] [--lr 2.5e-4] [--dropout 0.5] [--time-budget MINUTES] [--workers N]
+    python -m rnlib.sort_of_clevr evaluate --weights PATH --seed 1 [--images 1000]  # the weights' preset;
+        # also prints the colour-blind reader's accuracy on the same questions
     python -m rnlib.sort_of_clevr export --run-dir DIR --out data/pretrained --name NAME [--machine TEXT]
 
 Training uses plain NumPy batches (:class:`QuestionBatches`), so it runs with any Keras backend
@@ -143,9 +144,10 @@ from .cli import main
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, STATE_SIZE, QuestionBatches, answer_distribution,
                        dataset_preset, generate, generate_dataset, load_dataset, make_dataset, save_dataset,
                        state_descriptions)
-from .evaluation import KindHistory, evaluate_model, question_groups, read_kind_history, weights_preset
-from .models import (INITS, LEARNING_RATE, MODELS, build_cnn_mlp_model, build_rn_model, build_state_rn_model,
-                     init_like_pytorch, load_model, takes_state)
+from .evaluation import (KindHistory, colour_blind_accuracy, colour_blind_answers, evaluate_model, question_groups,
+                         read_kind_history, weights_preset)
+from .models import (DROPOUT, INITS, LEARNING_RATE, MODELS, build_cnn_mlp_model, build_rn_model,
+                     build_state_rn_model, init_like_pytorch, load_model, takes_state)
 from .presets import DEFAULT_PRESET, PRESETS, SAMPLINGS, Preset, get_preset, sample_questions
 from .questions import (ANSWERS, KINDS, QUESTION_SIZE, QUESTIONS_PER_KIND, SUBTYPES, Question, all_questions,
                         answer_question, decode_question, encode_question, parse_question, question_text)
@@ -161,6 +163,7 @@ __all__ = [
     "generate", "save_dataset", "load_dataset", "dataset_preset", "generate_dataset", "answer_distribution",
     "question_groups", "STATE_SIZE", "state_descriptions", "make_dataset", "QuestionBatches", "INITS",
     "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model", "build_state_rn_model", "takes_state", "MODELS",
-    "load_model", "evaluate_model", "weights_preset", "KindHistory", "read_kind_history", "main",
-    "BATCH_SIZE", "LEARNING_RATE", "DEFAULT_TRAIN", "DEFAULT_TEST",
+    "load_model", "evaluate_model", "colour_blind_answers", "colour_blind_accuracy", "weights_preset",
+    "KindHistory", "read_kind_history", "main",
+    "BATCH_SIZE", "LEARNING_RATE", "DROPOUT", "DEFAULT_TRAIN", "DEFAULT_TEST",
 ]

@@ -16,8 +16,8 @@ import numpy as np
 from ..encoders import CNN_ORDERS
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, _split_seed, answer_distribution, dataset_preset,
                        generate, generate_dataset, load_dataset, make_dataset)
-from .evaluation import KIND_HISTORY, KindHistory, evaluate_model, weights_preset
-from .models import INITS, LEARNING_RATE, MODELS, load_model
+from .evaluation import KIND_HISTORY, KindHistory, colour_blind_accuracy, evaluate_model, weights_preset
+from .models import DROPOUT, INITS, LEARNING_RATE, MODELS, load_model
 from .presets import DEFAULT_PRESET, PRESETS, get_preset
 
 #: Pictures in the fresh test sets of ``evaluate`` and ``export``: 1,000 pictures (20,000 questions of
@@ -81,6 +81,8 @@ def _cmd_train(args) -> int:
         config["cnn_order"] = args.cnn_order
     if args.precision != "float32":
         config["precision"] = args.precision
+    if args.dropout != DROPOUT:
+        config["dropout"] = args.dropout
     config_path = run_dir / "config.json"
     if config_path.exists():
         old = json.loads(config_path.read_text())
@@ -111,7 +113,7 @@ def _cmd_train(args) -> int:
         keras.mixed_precision.set_global_policy(precision_policy() if args.precision == "auto" else args.precision)
     options = {"reduction": args.reduction} if args.model != "cnn_mlp" else {}
     options |= {"cnn_order": args.cnn_order} if args.model != "rn_state" else {}
-    model = MODELS[args.model](learning_rate=args.lr, init=args.init, **options)
+    model = MODELS[args.model](learning_rate=args.lr, init=args.init, dropout=args.dropout, **options)
     state = args.model == "rn_state"
     train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed, workers=args.workers,
                             state=state)
@@ -138,7 +140,8 @@ def _cmd_evaluate(args) -> int:
     data = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset)
     result = evaluate_model(model, data, args.batch_size)
     print(json.dumps({"weights": str(args.weights), "preset": preset, "seed": args.seed, "images": args.images,
-                      "questions": int(data["answers"].size), "accuracy": result}, indent=1))
+                      "questions": int(data["answers"].size), "accuracy": result,
+                      "colour_blind_reader": colour_blind_accuracy(data)}, indent=1))
     return 0
 
 
@@ -166,7 +169,8 @@ def _cmd_export(args) -> int:
                                  "accuracy": evaluate_model(model, load_dataset(test_npz))}
     data = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset)
     results["fresh_test"] = {"what": f"fresh test set: evaluate --seed {args.seed} --images {args.images}",
-                             "accuracy": evaluate_model(model, data)}  # of the run's preset, as evaluate draws it
+                             "accuracy": evaluate_model(model, data),  # of the run's preset, as evaluate draws it
+                             "colour_blind_reader": colour_blind_accuracy(data)}  # the baseline of the same questions
     (out / f"{args.name}_results.json").write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps(results, indent=1))
     return 0
@@ -211,6 +215,9 @@ def main(argv=None) -> int:
                         "too (see init_like_pytorch)")
     t.add_argument("--cnn-order", choices=CNN_ORDERS, default="bn_relu",
                    help="BatchNorm before the ReLU in each CNN block (default) or after it")
+    t.add_argument("--dropout", type=float, default=DROPOUT,
+                   help="dropout rate before the answer layer (default 0.5, the paper's for CLEVR; 0: none, as the "
+                        "PyTorch reproduction trained in 2017, whose F.dropout call was then a no-op)")
     t.add_argument("--time-budget", type=float, default=None,
                    help="minutes: stop at the epoch end after which one more epoch would not fit; rerun to go on")
     t.add_argument("--precision", choices=("float32", "auto", "mixed_bfloat16", "mixed_float16"), default="float32",

@@ -1,5 +1,6 @@
 """Sort-of-CLEVR evaluation: accuracy per question kind and subtype (at the end, or after every epoch of
-training), and which preset weights were trained on.
+training), the colour-blind ceiling a model must pass to show it finds the object a question names,
+and which preset weights were trained on.
 
 Introduced in notebooks/06_sort_of_clevr.ipynb.
 """
@@ -16,9 +17,11 @@ import numpy as np
 from .datasets import make_dataset
 from .models import takes_state
 from .presets import DEFAULT_PRESET, get_preset
-from .questions import KINDS, SUBTYPES
+from .questions import ANSWERS, KINDS, SUBTYPES, Question, answer_question
+from .scenes import COLORS, Scene
 
-__all__ = ["question_groups", "evaluate_model", "weights_preset", "KindHistory", "read_kind_history"]
+__all__ = ["question_groups", "evaluate_model", "colour_blind_answers", "colour_blind_accuracy", "weights_preset",
+           "KindHistory", "read_kind_history"]
 
 #: The file :class:`KindHistory` writes in a run folder.
 KIND_HISTORY = "kinds.csv"
@@ -46,6 +49,51 @@ def evaluate_model(model, data: dict, batch_size: int = 256) -> dict:
     y_true, y_pred = predict_labels(model, make_dataset(data, batch_size, state=takes_state(model)))
     kinds, subtypes = question_groups(data)
     return accuracy_by_group(y_true, y_pred, kinds, subtypes)
+
+
+def colour_blind_answers(data: dict) -> np.ndarray:
+    """Per question (flattened in image order), the best answer of a reader that cannot tell colours apart.
+
+    Such a reader sees where every object is and its shape, but not which object is red, green...:
+    for a question about subject A (or A and B) it can only consider every object (every ordered
+    pair of distinct objects) as the subject, and its best guess is the answer most of them give
+    (a tie goes to the answer listed first in :data:`ANSWERS`). That is the best it can do when
+    the subject is drawn uniformly, as in the ``paper`` preset; the ``extended`` preset draws the
+    answer uniformly among those the scene allows, so there this guess is a weaker baseline.
+    Returns indices into :data:`ANSWERS`. Needs ``centers``, ``shapes``, ``kinds`` and ``subtypes``
+    (no pixels).
+
+    Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    n_colors = len(COLORS)
+    out = np.empty(data["answers"].shape, np.int64)
+    for i in range(len(data["answers"])):
+        scene, guess = Scene(data["centers"][i], data["shapes"][i]), {}
+        for k, (kind_i, sub_i) in enumerate(zip(data["kinds"][i].tolist(), data["subtypes"][i].tolist())):
+            if (kind_i, sub_i) not in guess:
+                kind = KINDS[kind_i]
+                subject_pairs = ([(a, b) for a in range(n_colors) for b in range(n_colors) if a != b]
+                                 if kind == "ternary" else [(a, None) for a in range(n_colors)])
+                given = [ANSWERS.index(answer_question(scene, Question(kind, SUBTYPES[kind][sub_i], a, b))[0])
+                         for a, b in subject_pairs]
+                guess[kind_i, sub_i] = int(np.bincount(given, minlength=len(ANSWERS)).argmax())
+            out[i, k] = guess[kind_i, sub_i]
+    return out.reshape(-1)
+
+
+def colour_blind_accuracy(data: dict) -> dict:
+    """The accuracy of :func:`colour_blind_answers`, nested per kind and subtype as :func:`evaluate_model`'s.
+
+    It is the ceiling of a model that has learnt everything about shapes and positions but not yet
+    to find the object the question names by its colour: a model at this figure on non-relational
+    questions answers them from the scene as a whole, not from the object asked about.
+
+    Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    from ..training import accuracy_by_group
+
+    kinds, subtypes = question_groups(data)
+    return accuracy_by_group(data["answers"].reshape(-1), colour_blind_answers(data), kinds, subtypes)
 
 
 def weights_preset(weights) -> str:

@@ -20,11 +20,15 @@ from .datasets import STATE_SIZE
 from .questions import ANSWERS, QUESTION_SIZE
 from .scenes import COLORS, IMAGE_SIZE
 
-__all__ = ["LEARNING_RATE", "INITS", "CNN_ORDERS", "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model",
+__all__ = ["LEARNING_RATE", "DROPOUT", "INITS", "CNN_ORDERS", "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model",
            "build_state_rn_model", "takes_state", "MODELS", "load_model"]
 
 #: Default learning rate of the models (see :func:`build_rn_model`).
 LEARNING_RATE = 2.5e-4
+#: Default dropout rate before the answer layer: the paper's f_phi for CLEVR. The PyTorch reproduction
+#: calls ``F.dropout(x)``, a no-op in the PyTorch of 2017 (``training=False`` was its default before
+#: PyTorch 1.0), so its published Sort-of-CLEVR figures were trained without dropout (``dropout=0``).
+DROPOUT = 0.5
 
 
 def _inputs():
@@ -72,7 +76,7 @@ def init_like_pytorch(model, seed: int = 0, convolutions: bool = False) -> int:
 
 
 def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256, 256), f_units=(256, 256),
-                   dropout: float = 0.5, shortcut: bool = True, reduction: str = "sum", init: str = "keras",
+                   dropout: float = DROPOUT, shortcut: bool = True, reduction: str = "sum", init: str = "keras",
                    cnn_order: str = "bn_relu", compile: bool = True):
     """The paper's Sort-of-CLEVR Relation Network: CNN -> 25 objects + coordinates -> RN -> answer.
 
@@ -104,7 +108,7 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
     return _finish(model, init, learning_rate, compile)
 
 
-def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), dropout: float = 0.5,
+def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), dropout: float = DROPOUT,
                         init: str = "keras", cnn_order: str = "bn_relu", compile: bool = True):
     """The paper's baseline: the same CNN, its 5 x 5 x 24 map flattened, the question appended, an MLP.
 
@@ -129,7 +133,7 @@ def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), 
 
 
 def build_state_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256, 256), f_units=(256, 256),
-                         dropout: float = 0.5, reduction: str = "sum", init: str = "keras", compile: bool = True):
+                         dropout: float = DROPOUT, reduction: str = "sum", init: str = "keras", compile: bool = True):
     """The RN on state descriptions: no CNN, the 6 true objects (:func:`state_descriptions`) as its input.
 
     ``objects`` (6, :data:`STATE_SIZE`) and ``question`` -> the same
