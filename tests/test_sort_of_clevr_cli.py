@@ -143,7 +143,7 @@ def test_cli_trains_and_evaluates_the_state_rn(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["questions"] == 60
 
 
-def test_cli_trains_in_mixed_bfloat16_resumes_and_the_softmax_stays_float32(tmp_path):
+def test_cli_trains_in_mixed_bfloat16_resumes_and_the_softmax_stays_float32(tmp_path, capsys):
     import keras
     import numpy as np
 
@@ -154,6 +154,7 @@ def test_cli_trains_in_mixed_bfloat16_resumes_and_the_softmax_stays_float32(tmp_
             "--precision", "mixed_bfloat16"]
     try:
         assert soc.main(args + ["--epochs", "1"]) == 0
+        assert "precision mixed_bfloat16, run dir" in capsys.readouterr().out  # the log names the policy it ran in
         assert soc.main(args + ["--epochs", "2"]) == 0  # resumed under the same policy
     finally:
         keras.mixed_precision.set_global_policy("float32")

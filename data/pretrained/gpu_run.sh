@@ -19,7 +19,7 @@
 #   GENERATE="--preset paper --out data/sort_of_clevr_paper --seed 0" bash data/pretrained/gpu_run.sh 9 \
 #     'paper_rn: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto' \
 #     'paper_cnn_mlp: --model cnn_mlp --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto'
-# and, side by side, the reproduction as it really trained (its F.dropout was a no-op in 2017's PyTorch):
+# and, side by side, the reproduction's 2017 recipe (its F.dropout was a no-op in 2017's PyTorch; its 2022 log had dropout on):
 #     'paper_rn_nodrop: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto --dropout 0'
 M=${1:?minutes}; shift
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 3

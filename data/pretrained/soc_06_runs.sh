@@ -32,3 +32,6 @@ run() {  # run NAME ARGS...
 
 run paper_rn --model rn "${RECIPE[@]}" --epochs "${EPOCHS:-40}"
 run paper_cnn_mlp --model cnn_mlp "${RECIPE[@]}" --epochs "${EPOCHS:-40}"
+# The same RN without dropout before f's last layer: the reproduction's F.dropout(x) was a no-op in the
+# PyTorch of 2017 (training defaulted to False before 1.0), so its README's figures were trained without it.
+run paper_rn_nodrop --model rn "${RECIPE[@]}" --dropout 0 --epochs "${EPOCHS:-40}"

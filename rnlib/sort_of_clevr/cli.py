@@ -103,14 +103,15 @@ def _cmd_train(args) -> int:
     if args.test_images:
         test_data = {k: v[:args.test_images] for k, v in test_data.items()}
     n_train = train_data["answers"].size
-    print(f"[sort_of_clevr] {args.model}: {n_train} training questions ({len(train_data['images'])} images, "
-          f"preset {preset}), {test_data['answers'].size} validation questions, batch {args.batch_size}, "
-          f"Adam {args.lr}, {args.epochs} epochs, run dir {run_dir}", flush=True)
-    keras.utils.set_random_seed(args.shuffle_seed)
     if args.precision != "float32":
         from ..hardware import precision_policy
 
         keras.mixed_precision.set_global_policy(precision_policy() if args.precision == "auto" else args.precision)
+    print(f"[sort_of_clevr] {args.model}: {n_train} training questions ({len(train_data['images'])} images, "
+          f"preset {preset}), {test_data['answers'].size} validation questions, batch {args.batch_size}, "
+          f"Adam {args.lr}, {args.epochs} epochs, precision {keras.mixed_precision.global_policy().name}, "
+          f"run dir {run_dir}", flush=True)
+    keras.utils.set_random_seed(args.shuffle_seed)
     options = {"reduction": args.reduction} if args.model != "cnn_mlp" else {}
     options |= {"cnn_order": args.cnn_order} if args.model != "rn_state" else {}
     model = MODELS[args.model](learning_rate=args.lr, init=args.init, dropout=args.dropout, **options)
@@ -217,7 +218,7 @@ def main(argv=None) -> int:
                    help="BatchNorm before the ReLU in each CNN block (default) or after it")
     t.add_argument("--dropout", type=float, default=DROPOUT,
                    help="dropout rate before the answer layer (default 0.5, the paper's for CLEVR; 0: none, as the "
-                        "PyTorch reproduction trained in 2017, whose F.dropout call was then a no-op)")
+                        "PyTorch reproduction's README figures of 2017 were trained: its F.dropout call was then a no-op)")
     t.add_argument("--time-budget", type=float, default=None,
                    help="minutes: stop at the epoch end after which one more epoch would not fit; rerun to go on")
     t.add_argument("--precision", choices=("float32", "auto", "mixed_bfloat16", "mixed_float16"), default="float32",
