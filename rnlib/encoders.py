@@ -40,20 +40,24 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-__all__ = ["CNN_CONFIGS", "CNN_ORDERS", "CoordinateTagging", "cnn_config", "feature_map_shape", "cnn_feature_map",
+__all__ = ["CNN_CONFIGS", "CNN_ORDERS", "BATCHNORMS", "CoordinateTagging", "cnn_config", "feature_map_shape", "cnn_feature_map",
            "cnn_objects", "build_cnn_encoder", "question_embedding", "QuestionTokens", "build_question_encoder"]
 
 #: The two CNN configurations (see the module docstring). ``pool_sizes[k]`` is the max-pooling
 #: size (and stride) after block k, or None for no pooling.
 CNN_CONFIGS = {
     "seed": {"filters": (16, 16, 16, 32), "kernel_size": 3, "strides": 1, "pool_sizes": (4, 3, 2, None),
-             "order": "bn_relu", "kernel_initializer": "glorot_uniform"},
+             "order": "bn_relu", "kernel_initializer": "glorot_uniform", "batchnorm": "keras"},
     "paper": {"filters": (24, 24, 24, 24), "kernel_size": 3, "strides": 2, "pool_sizes": (None,) * 4,
-              "order": "bn_relu", "kernel_initializer": "glorot_uniform"},
+              "order": "bn_relu", "kernel_initializer": "glorot_uniform", "batchnorm": "keras"},
 }
 #: Values of the ``order`` setting: BatchNorm then ReLU in each block, or ReLU then BatchNorm (the
 #: order of the best-known PyTorch Sort-of-CLEVR reproduction, whose objects are then zero-mean).
 CNN_ORDERS = ("bn_relu", "relu_bn")
+#: Values of the ``batchnorm`` setting: the (momentum, epsilon) of every BatchNormalization layer.
+#: Keras's defaults, or PyTorch's (``nn.BatchNorm2d``: momentum 0.1 for the *new* batch, i.e. 0.9 in
+#: Keras's convention, and epsilon 1e-5, which matters for channels that fire on few pixels).
+BATCHNORMS = {"keras": (0.99, 1e-3), "pytorch": (0.9, 1e-5)}
 
 
 def cnn_config(cnn="seed", **overrides) -> dict:
@@ -62,7 +66,8 @@ def cnn_config(cnn="seed", **overrides) -> dict:
     Keys: ``filters`` (one number per block), ``kernel_size``, ``strides`` (of the convolutions),
     ``pool_sizes`` (one per block, None = no pooling), ``order`` (``"bn_relu"`` or ``"relu_bn"``:
     where BatchNorm sits in each block, see :data:`CNN_ORDERS`), ``kernel_initializer`` of the
-    convolutions (Keras's default ``"glorot_uniform"``; the seed's code used ``"he_normal"``).
+    convolutions (Keras's default ``"glorot_uniform"``; the seed's code used ``"he_normal"``),
+    ``batchnorm`` (``"keras"`` or ``"pytorch"``: the BatchNorm momentum and epsilon, see :data:`BATCHNORMS`).
 
     Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
     """
@@ -85,6 +90,8 @@ def cnn_config(cnn="seed", **overrides) -> dict:
     config["pool_sizes"] = pools
     if config["order"] not in CNN_ORDERS:
         raise ValueError(f"CNN order must be one of {CNN_ORDERS}; got {config['order']!r}.")
+    if config["batchnorm"] not in BATCHNORMS:
+        raise ValueError(f"CNN batchnorm must be one of {tuple(BATCHNORMS)}; got {config['batchnorm']!r}.")
     return config
 
 
@@ -155,7 +162,9 @@ def cnn_feature_map(images, cnn="seed", name="cnn", **overrides):
     for k, (filters, pool) in enumerate(zip(config["filters"], config["pool_sizes"]), start=1):
         x = layers.Conv2D(filters, config["kernel_size"], strides=config["strides"], padding="same",
                           kernel_initializer=config["kernel_initializer"], name=f"{name}_conv_{k}")(x)
-        norm, relu = layers.BatchNormalization(name=f"{name}_bn_{k}"), layers.ReLU(name=f"{name}_relu_{k}")
+        momentum, epsilon = BATCHNORMS[config["batchnorm"]]
+        norm = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, name=f"{name}_bn_{k}")
+        relu = layers.ReLU(name=f"{name}_relu_{k}")
         x = relu(norm(x)) if config["order"] == "bn_relu" else norm(relu(x))
         if pool:
             x = layers.MaxPooling2D(pool, strides=pool, name=f"{name}_pool_{k}")(x)

@@ -65,6 +65,8 @@ def test_bad_cnn_settings_are_named():
         cnn_config({"dilation": 2})
     with pytest.raises(ValueError, match="CNN order must be one of"):
         cnn_config("paper", order="bn_first")
+    with pytest.raises(ValueError, match="CNN batchnorm must be one of"):
+        cnn_config("paper", batchnorm="torch")
 
 
 @pytest.mark.parametrize("order", ["bn_relu", "relu_bn"])

@@ -127,6 +127,21 @@ def test_cli_records_dropout_and_builds_the_model_with_it(tmp_path):
     assert model.get_layer("relation_network").f_dropout == 0.25
 
 
+def test_cli_records_batchnorm_and_kind_batches_and_builds_what_it_records(tmp_path):
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1",
+                     "--preset", "paper"]) == 0
+    args = ["train", "--model", "cnn_mlp", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "8"]
+    assert soc.main(args + ["--batchnorm", "pytorch", "--kind-batches"]) == 0
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["batchnorm"], config["kind_batches"]) == ("pytorch", True)
+    norms = [layer for layer in soc.load_model(run_dir / "best.keras").layers if layer.name.startswith("cnn_bn")]
+    assert len(norms) == 4 and {(n.momentum, n.epsilon) for n in norms} == {(0.9, 1e-5)}
+    assert soc.main(args + ["--batchnorm", "pytorch"]) == 2  # mixed batches now: refused
+    assert soc.main(args + ["--kind-batches"]) == 2  # Keras's BatchNorm now: refused
+
+
 def test_cli_trains_and_evaluates_the_state_rn(tmp_path, capsys):
     pytest.importorskip("keras")
     data_dir, run_dir = tmp_path / "data", tmp_path / "run"
@@ -134,6 +149,7 @@ def test_cli_trains_and_evaluates_the_state_rn(tmp_path, capsys):
     args = ["train", "--model", "rn_state", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir)]
     assert soc.main(args + ["--cnn-order", "relu_bn"]) == 2
     assert "has no CNN" in capsys.readouterr().err
+    assert soc.main(args + ["--batchnorm", "pytorch"]) == 2
     assert soc.main(args) == 0
     assert json.loads((run_dir / "config.json").read_text())["model"] == "rn_state"
     model = soc.load_model(run_dir / "best.keras")

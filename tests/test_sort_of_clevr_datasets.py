@@ -104,6 +104,40 @@ def test_question_batches_shuffle_per_epoch_and_resume_in_the_same_order():
         ds.resume_at(0, ds.batches_per_epoch)
 
 
+def test_kind_batches_serve_one_kind_per_batch_in_turns_and_resume_in_the_same_order():
+    data = soc.generate(5, [0, 4], progress=False, preset="paper")  # 50 non-relational, 50 binary questions
+    ds = soc.make_dataset(data, 8, shuffle=True, seed=3, kind_batches=True)
+    assert len(ds) == ds.batches_per_epoch == 2 * -(-50 // 8)  # each kind's last batch is short, not dropped
+    kinds, served = data["kinds"].reshape(-1), []
+    for i in range(len(ds)):
+        x, y = ds[i]
+        idx = ds._order[ds._bounds[i]:ds._bounds[i + 1]]
+        assert set(kinds[idx]) == {i % 2}  # non-relational, binary, non-relational, ...
+        assert len(y) == (8 if i < len(ds) - 2 else 2)
+        np.testing.assert_array_equal(x["question"], data["questions"].reshape(-1, QUESTION_SIZE)[idx])
+        np.testing.assert_array_equal(y, data["answers"].reshape(-1)[idx])
+        served += idx.tolist()
+    assert sorted(served) == list(range(100))  # every question exactly once per epoch
+    # each kind in the epoch's permutation; the next epoch has another order; a resume serves the rest
+    mixed = soc.make_dataset(data, 8, shuffle=True, seed=3)
+    np.testing.assert_array_equal(ds._order[kinds[ds._order] == 0], mixed._order[kinds[mixed._order] == 0])
+    ds.on_epoch_end()
+    second = np.concatenate([ds[i][1] for i in range(len(ds))])
+    assert not np.array_equal(ds._order, mixed._order)
+    rest = ds.resume_at(1, 5)
+    assert rest.kind_batches and len(rest) == len(ds) - 5
+    np.testing.assert_array_equal(np.concatenate([rest[i][1] for i in range(len(rest))]), second[5 * 8:])
+
+
+def test_kind_batches_go_on_with_the_other_kinds_when_one_runs_out():
+    data = soc.generate(4, [0, 4], progress=False, preset="paper")
+    kinds = np.ones_like(data["kinds"])
+    kinds[0] = data["kinds"][0]  # only image 0's 10 non-relational questions stay kind 0; 70 are kind 1
+    ds = soc.make_dataset(dict(data, kinds=kinds), 4, kind_batches=True)  # 3 batches of kind 0, 18 of kind 1
+    firsts = [int(kinds.reshape(-1)[ds._order[ds._bounds[i]]]) for i in range(len(ds))]
+    assert len(ds) == 21 and firsts == [0, 1] * 3 + [1] * 15
+
+
 # -- state descriptions: the RN without a CNN ----------------------------------------------------
 
 def test_state_descriptions_hold_each_objects_colour_shape_and_centre():

@@ -129,7 +129,8 @@ Command line::
         [--square-size 10]
     python -m rnlib.sort_of_clevr train --model rn|cnn_mlp|rn_state --run-dir DIR --epochs E   # rerun to resume
         [--preset extended|paper] [--data DIR] [--reduction sum|mean] [--init keras|pytorch|pytorch_all]
-        [--cnn-order bn_relu|relu_bn] [--lr 2.5e-4] [--dropout 0.5] [--time-budget MINUTES] [--workers N]
+        [--cnn-order bn_relu|relu_bn] [--batchnorm keras|pytorch] [--kind-batches] [--lr 2.5e-4] [--dropout 0.5]
+        [--time-budget MINUTES] [--workers N]
     python -m rnlib.sort_of_clevr evaluate --weights PATH --seed 1 [--images 1000]  # the weights' preset;
         # also prints the colour-blind reader's accuracy on the same questions
     python -m rnlib.sort_of_clevr export --run-dir DIR --out data/pretrained --name NAME [--machine TEXT]

@@ -13,7 +13,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from ..encoders import CNN_ORDERS
+from ..encoders import BATCHNORMS, CNN_ORDERS
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, _split_seed, answer_distribution, dataset_preset,
                        generate, generate_dataset, load_dataset, make_dataset)
 from .evaluation import KIND_HISTORY, KindHistory, colour_blind_accuracy, evaluate_model, weights_preset
@@ -71,8 +71,8 @@ def _cmd_train(args) -> int:
               "test_images": args.test_images}
     if args.model != "cnn_mlp":
         config["reduction"] = args.reduction
-    if args.model == "rn_state" and args.cnn_order != "bn_relu":
-        print("[sort_of_clevr] --cnn-order: the rn_state model has no CNN.", file=sys.stderr)
+    if args.model == "rn_state" and (args.cnn_order != "bn_relu" or args.batchnorm != "keras"):
+        print("[sort_of_clevr] --cnn-order, --batchnorm: the rn_state model has no CNN.", file=sys.stderr)
         return 2
     # (runs made before --init and --cnn-order existed have no such keys: they used the defaults)
     if args.init != "keras":
@@ -83,6 +83,10 @@ def _cmd_train(args) -> int:
         config["precision"] = args.precision
     if args.dropout != DROPOUT:
         config["dropout"] = args.dropout
+    if args.batchnorm != "keras":
+        config["batchnorm"] = args.batchnorm
+    if args.kind_batches:
+        config["kind_batches"] = True
     config_path = run_dir / "config.json"
     if config_path.exists():
         old = json.loads(config_path.read_text())
@@ -113,11 +117,11 @@ def _cmd_train(args) -> int:
           f"run dir {run_dir}", flush=True)
     keras.utils.set_random_seed(args.shuffle_seed)
     options = {"reduction": args.reduction} if args.model != "cnn_mlp" else {}
-    options |= {"cnn_order": args.cnn_order} if args.model != "rn_state" else {}
+    options |= {"cnn_order": args.cnn_order, "batchnorm": args.batchnorm} if args.model != "rn_state" else {}
     model = MODELS[args.model](learning_rate=args.lr, init=args.init, dropout=args.dropout, **options)
     state = args.model == "rn_state"
     train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed, workers=args.workers,
-                            state=state)
+                            state=state, kind_batches=args.kind_batches)
     val_ds = make_dataset(test_data, 256, state=state)
     budget = None if args.time_budget is None else 60 * args.time_budget
     history = train(model, train_ds, val_ds, args.epochs, run_dir, save_every_steps=args.save_every_steps,
@@ -216,6 +220,12 @@ def main(argv=None) -> int:
                         "too (see init_like_pytorch)")
     t.add_argument("--cnn-order", choices=CNN_ORDERS, default="bn_relu",
                    help="BatchNorm before the ReLU in each CNN block (default) or after it")
+    t.add_argument("--batchnorm", choices=tuple(BATCHNORMS), default="keras",
+                   help="momentum and epsilon of the CNN's BatchNorm layers: Keras's defaults (0.99, 1e-3) or "
+                        "PyTorch's (0.9, 1e-5), as the reproduction trains")
+    t.add_argument("--kind-batches", action="store_true",
+                   help="one kind of question per batch, the kinds taking turns (the PyTorch reproduction's "
+                        "loop); default: every batch mixes the kinds")
     t.add_argument("--dropout", type=float, default=DROPOUT,
                    help="dropout rate before the answer layer (default 0.5, the paper's for CLEVR; 0: none, as the "
                         "PyTorch reproduction's README figures of 2017 were trained: its F.dropout call was then a no-op)")

@@ -190,7 +190,7 @@ def state_descriptions(data: dict) -> np.ndarray:
 
 
 def make_dataset(data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False, seed: int = 0,
-                 workers: int = 1, state: bool = False) -> "QuestionBatches":
+                 workers: int = 1, state: bool = False, kind_batches: bool = False) -> "QuestionBatches":
     """Batches of ``({"image", "question"}, answer)``, one example per question (a :class:`QuestionBatches`).
 
     ``image`` is float32 in [0, 255] (the models rescale), ``question`` the 18-float encoding,
@@ -201,12 +201,18 @@ def make_dataset(data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False
     Each image is stored once; a batch gathers the images of its questions. With ``state=True``
     the input is ``objects`` (the image's :func:`state_descriptions` rows) instead of ``image``.
 
+    ``kind_batches=True`` serves one kind of question per batch, the kinds taking turns in
+    :data:`KINDS` order (a non-relational batch, a binary one, ...), as the PyTorch reproduction
+    trains: each kind's questions in the epoch's order, cut into batches of ``batch_size``; a kind's
+    last batch may be smaller, and when one kind runs out the others go on. Every question is still
+    served once per epoch.
+
     Plain NumPy batches (a ``keras.utils.PyDataset``) work with every Keras backend: TensorFlow
     here and on Colab, JAX on the GPU machine that trained the committed weights.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    return QuestionBatches(data, batch_size, shuffle, seed, workers=workers, state=state)
+    return QuestionBatches(data, batch_size, shuffle, seed, workers=workers, state=state, kind_batches=kind_batches)
 
 
 class QuestionBatches(keras.utils.PyDataset):
@@ -221,28 +227,38 @@ class QuestionBatches(keras.utils.PyDataset):
     """
 
     def __init__(self, data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False, seed: int = 0,
-                 epoch: int = 0, start_batch: int = 0, workers: int = 1, state: bool = False):
+                 epoch: int = 0, start_batch: int = 0, workers: int = 1, state: bool = False,
+                 kind_batches: bool = False):
         super().__init__(workers=workers, use_multiprocessing=False)
         n, q = data["answers"].shape
-        self.data, self.state = data, bool(state)
+        self.data, self.state, self.kind_batches = data, bool(state), bool(kind_batches)
         self.inputs = state_descriptions(data) if self.state else data["images"]
         self.image_index = np.repeat(np.arange(n, dtype=np.int32), q)
         self.questions = data["questions"].reshape(-1, QUESTION_SIZE).astype(np.float32)
         self.answers = data["answers"].reshape(-1).astype(np.int32)
+        self.kinds = data["kinds"].reshape(-1)
         self.batch_size, self.shuffle, self.seed = int(batch_size), bool(shuffle), int(seed)
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
         self.epoch, self.start_batch = int(epoch), int(start_batch)
+        self._order, self._bounds = self._epoch_batches()
         if not 0 <= self.start_batch < self.batches_per_epoch:
             raise ValueError(f"start_batch must be in [0, {self.batches_per_epoch}); got {start_batch}.")
-        self._order = self._permutation()
 
-    def _permutation(self) -> np.ndarray:
-        if not self.shuffle:
-            return np.arange(len(self.answers))
-        return np.random.default_rng([self.seed, self.epoch]).permutation(len(self.answers))
+    def _epoch_batches(self) -> tuple[np.ndarray, np.ndarray]:
+        """This epoch's example order and where its batches start (the last entry: the number of examples)."""
+        n = len(self.answers)
+        order = np.random.default_rng([self.seed, self.epoch]).permutation(n) if self.shuffle else np.arange(n)
+        if not self.kind_batches:
+            return order, np.append(np.arange(0, n, self.batch_size), n)
+        per_kind = [order[self.kinds[order] == k] for k in range(len(KINDS))]
+        chunks = [[idx[i:i + self.batch_size] for i in range(0, len(idx), self.batch_size)] for idx in per_kind]
+        turns = [c[t] for t in range(max(map(len, chunks))) for c in chunks if t < len(c)]
+        return np.concatenate(turns), np.cumsum([0] + [len(c) for c in turns])
 
     @property
     def batches_per_epoch(self) -> int:
-        return -(-len(self.answers) // self.batch_size)
+        return len(self._bounds) - 1
 
     def __len__(self):
         return self.batches_per_epoch - self.start_batch
@@ -250,8 +266,8 @@ class QuestionBatches(keras.utils.PyDataset):
     def __getitem__(self, i):
         if not 0 <= i < len(self):
             raise IndexError(f"batch {i} out of range: this dataset has {len(self)} batches.")
-        k = (self.start_batch + int(i)) * self.batch_size
-        idx = self._order[k:k + self.batch_size]
+        b = self.start_batch + int(i)
+        idx = self._order[self._bounds[b]:self._bounds[b + 1]]
         seen = self.inputs[self.image_index[idx]].astype(np.float32)
         return {"objects" if self.state else "image": seen, "question": self.questions[idx]}, self.answers[idx]
 
@@ -262,9 +278,9 @@ class QuestionBatches(keras.utils.PyDataset):
         """Use epoch ``epoch``'s order from now on (:func:`rnlib.training.train` calls it as each epoch begins)."""
         if int(epoch) != self.epoch:
             self.epoch = int(epoch)
-            self._order = self._permutation()
+            self._order, self._bounds = self._epoch_batches()
 
     def resume_at(self, epoch: int, batch: int = 0) -> "QuestionBatches":
         """The batches of epoch ``epoch`` from batch ``batch`` on, in the order that epoch first had."""
         return QuestionBatches(self.data, self.batch_size, self.shuffle, self.seed, epoch, batch, self.workers,
-                               self.state)
+                               self.state, self.kind_batches)

@@ -14,13 +14,13 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from ..encoders import CNN_ORDERS, cnn_feature_map, cnn_objects
+from ..encoders import BATCHNORMS, CNN_ORDERS, cnn_feature_map, cnn_objects
 from ..relation import RelationNetwork
 from .datasets import STATE_SIZE
 from .questions import ANSWERS, QUESTION_SIZE
 from .scenes import COLORS, IMAGE_SIZE
 
-__all__ = ["LEARNING_RATE", "DROPOUT", "INITS", "CNN_ORDERS", "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model",
+__all__ = ["LEARNING_RATE", "DROPOUT", "INITS", "CNN_ORDERS", "BATCHNORMS", "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model",
            "build_state_rn_model", "takes_state", "MODELS", "load_model"]
 
 #: Default learning rate of the models (see :func:`build_rn_model`).
@@ -78,7 +78,7 @@ def init_like_pytorch(model, seed: int = 0, convolutions: bool = False) -> int:
 
 def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256, 256), f_units=(256, 256),
                    dropout: float = DROPOUT, shortcut: bool = True, reduction: str = "sum", init: str = "keras",
-                   cnn_order: str = "bn_relu", compile: bool = True):
+                   cnn_order: str = "bn_relu", batchnorm: str = "keras", compile: bool = True):
     """The paper's Sort-of-CLEVR Relation Network: CNN -> 25 objects + coordinates -> RN -> answer.
 
     - ``image`` (75, 75, 3) in [0, 255] -> Rescaling(1/255) -> the CNN ``cnn="paper"`` (4 x [conv 24 3x3
@@ -92,7 +92,8 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
 
     ``init="pytorch"`` re-draws the Dense layers as PyTorch would, ``init="pytorch_all"`` the
     convolutions too (:func:`init_like_pytorch`). ``cnn_order="relu_bn"`` puts BatchNorm after the
-    ReLU in each CNN block (see :data:`rnlib.encoders.CNN_ORDERS`).
+    ReLU in each CNN block (see :data:`rnlib.encoders.CNN_ORDERS`); ``batchnorm="pytorch"`` gives
+    its BatchNorm layers PyTorch's momentum and epsilon (:data:`rnlib.encoders.BATCHNORMS`).
 
     Compiled with Adam at ``learning_rate`` (default 2.5e-4, the paper's RN learning rate; the
     CNN + MLP baseline uses the same), sparse categorical cross-entropy and accuracy. The softmax is
@@ -103,27 +104,28 @@ def build_rn_model(learning_rate: float = LEARNING_RATE, g_units=(256, 256, 256,
     _check_init(init)
     image, question = _inputs()
     x = keras.layers.Rescaling(1 / 255, name="rescale")(image)
-    objects = cnn_objects(x, cnn="paper", coordinates=True, order=cnn_order)
+    objects = cnn_objects(x, cnn="paper", coordinates=True, order=cnn_order, batchnorm=batchnorm)
     answer = _relation_answer(objects, question, g_units, f_units, dropout, shortcut, reduction)
     model = keras.Model({"image": image, "question": question}, answer, name="sort_of_clevr_rn")
     return _finish(model, init, learning_rate, compile)
 
 
 def build_cnn_mlp_model(learning_rate: float = LEARNING_RATE, units=(256, 256), dropout: float = DROPOUT,
-                        init: str = "keras", cnn_order: str = "bn_relu", compile: bool = True):
+                        init: str = "keras", cnn_order: str = "bn_relu", batchnorm: str = "keras",
+                        compile: bool = True):
     """The paper's baseline: the same CNN, its 5 x 5 x 24 map flattened, the question appended, an MLP.
 
     ``image`` -> Rescaling -> CNN (as in :func:`build_rn_model`) -> Flatten (600) -> concatenate
     the question (618) -> Dense 256 ReLU -> Dense 256 ReLU -> dropout 0.5 -> Dense softmax. It sees
     the same pixels and question as the RN but has no built-in notion of pairs of objects.
-    ``init`` and ``cnn_order`` as in :func:`build_rn_model`.
+    ``init``, ``cnn_order`` and ``batchnorm`` as in :func:`build_rn_model`.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
     _check_init(init)
     image, question = _inputs()
     x = keras.layers.Rescaling(1 / 255, name="rescale")(image)
-    x = keras.layers.Flatten(name="flatten")(cnn_feature_map(x, cnn="paper", order=cnn_order))
+    x = keras.layers.Flatten(name="flatten")(cnn_feature_map(x, cnn="paper", order=cnn_order, batchnorm=batchnorm))
     x = keras.layers.Concatenate(name="with_question")([x, question])
     for k, u in enumerate(units):
         x = keras.layers.Dense(u, activation="relu", name=f"mlp_{k}")(x)
