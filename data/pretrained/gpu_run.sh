@@ -21,7 +21,7 @@
 #     'paper_cnn_mlp: --model cnn_mlp --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto'
 # and, side by side, the reproduction's 2017 recipe (its F.dropout was a no-op in 2017's PyTorch; its 2022 log had dropout on):
 #     'paper_rn_nodrop: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto --dropout 0' \
-#     'paper_rn_2017: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto --dropout 0 --kind-batches --batchnorm pytorch'
+#     'paper_rn_2017: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision float32 --dropout 0 --kind-batches --batchnorm pytorch'
 # (paper_rn_2017 trains as the reproduction's README runs did in 2017: no dropout, one question kind per batch,
 # PyTorch's BatchNorm momentum and epsilon.)
 M=${1:?minutes}; shift

@@ -35,7 +35,8 @@ run paper_cnn_mlp --model cnn_mlp "${RECIPE[@]}" --epochs "${EPOCHS:-40}"
 # The same RN without dropout before f's last layer: the reproduction's F.dropout(x) was a no-op in the
 # PyTorch of 2017 (training defaulted to False before 1.0), so its README's figures were trained without it.
 run paper_rn_nodrop --model rn "${RECIPE[@]}" --dropout 0 --epochs "${EPOCHS:-40}"
-# The RN trained as the reproduction's README figures were, in every respect we know of: no dropout, one
+# The RN trained as the reproduction's README figures were, in every training setting we know of: no dropout, one
 # kind of question per batch with the kinds taking turns (its training loop), PyTorch's BatchNorm momentum
-# and epsilon (0.9 and 1e-5 in Keras's terms).
-run paper_rn_2017 --model rn "${RECIPE[@]}" --dropout 0 --kind-batches --batchnorm pytorch --epochs "${EPOCHS:-40}"
+# and epsilon (0.9 and 1e-5 in Keras's terms), in float32 on every machine (the reproduction's precision).
+run paper_rn_2017 --model rn "${RECIPE[@]}" --precision float32 --dropout 0 --kind-batches --batchnorm pytorch \
+    --epochs "${EPOCHS:-40}"
