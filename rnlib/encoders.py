@@ -40,8 +40,8 @@ import keras
 import numpy as np
 from keras import layers, ops
 
-__all__ = ["CNN_CONFIGS", "CNN_ORDERS", "BATCHNORMS", "CoordinateTagging", "cnn_config", "feature_map_shape", "cnn_feature_map",
-           "cnn_objects", "build_cnn_encoder", "question_embedding", "QuestionTokens", "build_question_encoder"]
+__all__ = ["CNN_CONFIGS", "CNN_ORDERS", "BATCHNORMS", "CoordinateTagging", "cnn_config", "feature_map_shape",
+           "cnn_feature_map", "cnn_objects", "build_cnn_encoder", "question_embedding", "QuestionTokens", "build_question_encoder"]
 
 #: The two CNN configurations (see the module docstring). ``pool_sizes[k]`` is the max-pooling
 #: size (and stride) after block k, or None for no pooling.
@@ -56,7 +56,7 @@ CNN_CONFIGS = {
 CNN_ORDERS = ("bn_relu", "relu_bn")
 #: Values of the ``batchnorm`` setting: the (momentum, epsilon) of every BatchNormalization layer.
 #: Keras's defaults, or PyTorch's (``nn.BatchNorm2d``: momentum 0.1 for the *new* batch, i.e. 0.9 in
-#: Keras's convention, and epsilon 1e-5, which matters for channels that fire on few pixels).
+#: Keras's convention, and epsilon 1e-5, which can matter for channels non-zero on few pixels).
 BATCHNORMS = {"keras": (0.99, 1e-3), "pytorch": (0.9, 1e-5)}
 
 
@@ -158,11 +158,11 @@ def cnn_feature_map(images, cnn="seed", name="cnn", **overrides):
     Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
     """
     config = cnn_config(cnn, **overrides)
+    momentum, epsilon = BATCHNORMS[config["batchnorm"]]
     x = images
     for k, (filters, pool) in enumerate(zip(config["filters"], config["pool_sizes"]), start=1):
         x = layers.Conv2D(filters, config["kernel_size"], strides=config["strides"], padding="same",
                           kernel_initializer=config["kernel_initializer"], name=f"{name}_conv_{k}")(x)
-        momentum, epsilon = BATCHNORMS[config["batchnorm"]]
         norm = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, name=f"{name}_bn_{k}")
         relu = layers.ReLU(name=f"{name}_relu_{k}")
         x = relu(norm(x)) if config["order"] == "bn_relu" else norm(relu(x))
