@@ -87,7 +87,8 @@ def main(argv=None) -> int:
         os.execve(python, cmd, env)
         return 0  # (not reached: execve does not return)
     else:
-        cmd = [python, "-m", "pytest", "-q", "tests"] + extra + args.pytest_args
+        # --durations: every run (CI too) ends with the slowest tests, to keep the suite short
+        cmd = [python, "-m", "pytest", "-q", "--durations=20", "tests"] + extra + args.pytest_args
     print("[rnlib] " + " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 
