@@ -76,7 +76,7 @@ def draw_scene(scene: Scene, square_size: int = OBJECT_SIZE) -> np.ndarray:
     x - 5 .. x + 4 and rows y - 5 .. y + 4 for a square. ``square_size`` changes the squares only:
     11 gives columns x - 5 .. x + 5, the 11 x 11 squares of the PyTorch reproduction (OpenCV's
     filled ``rectangle(center - 5, center + 5)``), whose difference from a circle is 41 pixels
-    instead of 20 (notebooks/06_sort_of_clevr.ipynb, section 5); a square that would cross the
+    instead of 20 (notebooks/06_sort_of_clevr.ipynb, section 6); a square that would cross the
     border is cut there. Objects are drawn in colour order, so where two overlap (possible only
     when centres are closer than :data:`MIN_DISTANCE`) the later colour covers the earlier.
     Introduced in notebooks/06_sort_of_clevr.ipynb.
