@@ -48,3 +48,87 @@ def import_tensorflow_quietly():
         os.close(devnull)
     return tensorflow
 
+
+#: Set to ``1`` to see TensorFlow's C++ and absl log lines from ``python -m rnlib...`` commands.
+TF_LOGS_VARIABLE = "RNLIB_TF_LOGS"
+
+
+class _QuietLoader:
+    """Wraps TensorFlow's loader: file descriptor 2 is silenced while the package executes."""
+
+    def __init__(self, loader):
+        self._loader = loader
+
+    def __getattr__(self, name):
+        return getattr(self._loader, name)
+
+    def create_module(self, spec):
+        return self._loader.create_module(spec)
+
+    def exec_module(self, module):
+        import logging
+        import os
+
+        devnull, stderr = os.open(os.devnull, os.O_WRONLY), os.dup(2)
+        os.dup2(devnull, 2)
+        try:
+            self._loader.exec_module(module)
+        finally:
+            os.dup2(stderr, 2)
+            os.close(stderr)
+            os.close(devnull)
+        logging.getLogger("tensorflow").setLevel(logging.ERROR)
+        try:
+            from absl import logging as absl_logging
+
+            absl_logging.set_verbosity(absl_logging.ERROR)
+        except ImportError:
+            pass
+
+
+class _QuietTensorFlowFinder:
+    """A meta-path finder that hands out TensorFlow's spec with a :class:`_QuietLoader` (first import only)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name != "tensorflow":
+            return None
+        import importlib.machinery
+        import sys
+
+        if self in sys.meta_path:
+            sys.meta_path.remove(self)  # once: TensorFlow's own imports go the usual way
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is not None and spec.loader is not None:
+            spec.loader = _QuietLoader(spec.loader)
+        return spec
+
+
+def quiet_tensorflow_logs() -> bool:
+    """Silence TensorFlow's C++ and absl logging in this process, before TensorFlow loads.
+
+    Sets ``TF_CPP_MIN_LOG_LEVEL=3`` (unless already set; child processes inherit it) and makes the
+    first ``import tensorflow`` (Keras's too) run with file descriptor 2 silenced, since oneDNN, CUDA
+    probing and absl write there before any log level applies. Does nothing when ``RNLIB_TF_LOGS=1``
+    or once TensorFlow is loaded; returns whether it acted. Every ``python -m rnlib...`` command
+    calls it as the package loads (:func:`_started_as_command`).
+    """
+    import os
+    import sys
+
+    if os.environ.get(TF_LOGS_VARIABLE) == "1" or "tensorflow" in sys.modules:
+        return False
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    if not any(isinstance(f, _QuietTensorFlowFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, _QuietTensorFlowFinder())
+    return True
+
+
+def _started_as_command() -> bool:
+    """True while ``python -m rnlib...`` imports this package (Python sets ``sys.argv[0]`` to ``-m`` then)."""
+    import sys
+
+    return sys.argv[:1] == ["-m"]
+
+
+if _started_as_command():
+    quiet_tensorflow_logs()
