@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnlib.data import NLVRFormatError, first_groups, read_examples
+from rnlib.data import NLVRFormatError, first_groups, from_display_path, read_examples
 from rnlib.data import synthetic
 from rnlib.data.render import BOX_ORDERS, BOX_STRIDE
 
@@ -383,8 +383,9 @@ def data_size_curve(results_files, budget: str) -> dict:
         if n is None:
             raise ValueError(f"{path}: not a data-size run (its data has no 'train_groups'; "
                              "made by python -m rnlib.nlvr train --train-groups N)")
-        train = first_groups(read_examples(data["train"]), n)
-        version = _generator_version(data["train"])
+        train_file = from_display_path(data["train"])  # recorded relative to the repository root
+        train = first_groups(read_examples(train_file), n)
+        version = _generator_version(train_file)
         real = next((v["accuracy"] for k, v in r.get("also", {}).items() if k.endswith("dev.json")), None)
         epochs, repeats = r["epochs_done"], config.get("repeats", 1)
         points.append({

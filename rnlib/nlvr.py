@@ -42,7 +42,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .data import DATA_DIR, NLVRFormatError, first_groups, random_example_split, read_examples, split_by_group
+from .data import DATA_DIR, NLVRFormatError, display_path, first_groups, random_example_split, read_examples, split_by_group
 from .data.synthetic import default_dataset, is_tower_scene, read_synthetic, sidecar_path, tokenize
 from .images import IMAGE_SIZE, NormalizationStats, normalization_stats
 from .models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
@@ -117,13 +117,13 @@ def load_splits(data="synthetic", validation_fraction: float = 0.2, seed: int = 
         splits = {"train": _read(train), "validation": _read(dev)}
         if test is not None:
             splits["test"] = _read(test)
-        what = {"train": str(train), "validation": str(dev), "test": str(test) if test else None}
+        what = {"train": display_path(train), "validation": display_path(dev), "test": display_path(test) if test else None}
     elif dev is not None and test is not None:
         part_train, part_val = split_by_group(_read(test), (1 - validation_fraction, validation_fraction), seed=seed)
         splits = {"train": part_train, "validation": part_val, "test": _read(dev)}
-        what = {"train": f"{test}: {1 - validation_fraction:.0%} of its sentence groups (seed {seed})",
-                "validation": f"{test}: the other {validation_fraction:.0%} of its sentence groups",
-                "test": str(dev),
+        what = {"train": f"{display_path(test)}: {1 - validation_fraction:.0%} of its sentence groups (seed {seed})",
+                "validation": f"{display_path(test)}: the other {validation_fraction:.0%} of its sentence groups",
+                "test": display_path(dev),
                 "note": "no train.json here: a miniature of the seed's run, trained on Test-P, reported on dev"}
     else:
         raise FileNotFoundError(f"{root}: neither train.json (with dev.json) nor dev.json and test.json found")
@@ -484,7 +484,7 @@ def _cmd_train(args) -> int:
     val_ds = prepared.batches("validation", 256)
     print(f"[nlvr] {args.model} ({args.config} config): {len(splits['train'])} training examples, "
           f"{len(splits['validation'])} validation examples (x6 images), batch {batch_size}, "
-          f"{args.epochs} epochs, run dir {run_dir}; GloVe coverage {coverage}", flush=True)
+          f"{args.epochs} epochs, run dir {display_path(run_dir)}; GloVe coverage {coverage}", flush=True)
     budget = None if args.time_budget is None else 60 * args.time_budget
     history = train(model, train_ds, val_ds, args.epochs, run_dir, save_every_steps=args.save_every_steps,
                     log_every_steps=args.log_every, batch_size=batch_size, time_budget_s=budget,
@@ -504,7 +504,7 @@ def _cmd_train(args) -> int:
             if len(rows) < len(splits[split]):
                 results[split]["sample"] = f"{len(rows):,} of the {len(splits[split]):,} examples, drawn at random (seed 0)"
         (run_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
-        print(f"[nlvr] {run_dir / 'results.json'}: best epoch {results['best_epoch']} of {results['epochs_done']}; " +
+        print(f"[nlvr] {display_path(run_dir / 'results.json')}: best epoch {results['best_epoch']} of {results['epochs_done']}; " +
               "; ".join(f"{split} accuracy {results[split]['accuracy']:.3f}, consistency {results[split]['consistency']:.3f}"
                         for split in splits), flush=True)
     return 0
@@ -545,7 +545,7 @@ def _cmd_evaluate(args) -> int:
     pngs = sum(e.image_path(root, k).exists() for e in examples for k in range(IMAGES_PER_EXAMPLE)) if root else 0
     result = evaluate_examples(model, examples, root, args.batch_size, args.cache_dir)
     images = f"{pngs} read from PNG files, {result['count'] - pngs} drawn from structured_rep"
-    print(json.dumps({"weights": str(args.weights), "json": str(path), "images": images, **result}, indent=1))
+    print(json.dumps({"weights": display_path(args.weights), "json": display_path(path), "images": images, **result}, indent=1))
     return 0
 
 
@@ -570,18 +570,18 @@ def _cmd_export(args) -> int:
     results = json.loads((run_dir / "results.json").read_text())
     for path in args.also or []:  # e.g. real NLVR dev for a model trained on synthetic data
         examples = _read(path)
-        results.setdefault("also", {})[str(path)] = {
+        results.setdefault("also", {})[display_path(path)] = {
             "images": "drawn from structured_rep", **evaluate_examples(model, examples, None)}
     data = results.get("data", {})
     results["protocol"] = {  # what touched the model, for a reader who must know whether a score is zero-shot
         "trained_on": data.get("train"), "selected_on": data.get("validation"),
         "selection": "the epoch with the best validation accuracy", "words_only_from": config.get("vocabulary_extra", []),
-        "scored_only": [str(p) for p in args.also or []]}
-    results.update(name=args.name, weights=str(weights), curves=str(curves), command=args.command_line,
+        "scored_only": [display_path(p) for p in args.also or []]}
+    results.update(name=args.name, weights=display_path(weights), curves=display_path(curves), command=args.command_line,
                    machine=args.machine, config=config, history={k: [round(v, 5) for v in vals]
                                                                   for k, vals in history.items()})
     (out / f"{args.name}_results.json").write_text(json.dumps(results, indent=1) + "\n")
-    print(f"exported {weights}, {curves}, {out / f'{args.name}_results.json'}")
+    print(f"exported {display_path(weights)}, {display_path(curves)}, {display_path(out / f'{args.name}_results.json')}")
     return 0
 
 

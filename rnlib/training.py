@@ -45,6 +45,8 @@ from pathlib import Path
 import numpy as np
 import keras
 
+from .data import display_path
+
 __all__ = ["train", "read_history", "plot_history", "save_model_atomic", "save_state", "load_state",
            "ResumableCheckpoint", "StepLogger", "predict_labels", "accuracy_by_group", "CHECKPOINT", "HISTORY"]
 
@@ -335,11 +337,12 @@ def train(model, train_ds, val_ds, epochs: int, run_dir, *, monitor: str = "val_
     if ckpt_path.exists():
         meta = load_state(model, ckpt_path)
         start_epoch, start_batch, best = int(meta["epoch"]), int(meta["batch"]), meta.get("best")
-        print(f"[train] resuming {run_dir} at epoch {start_epoch + 1}, batch {start_batch} "
-              f"(best {monitor} so far: {best})", flush=True)
+        shown = "none yet" if best is None else f"{best:.4f}"
+        print(f"[train] resuming {display_path(run_dir)} at epoch {start_epoch + 1}, batch {start_batch} "
+              f"(best {monitor} so far: {shown})", flush=True)
     _truncate_history(csv_path, start_epoch)
     if start_epoch >= epochs:
-        print(f"[train] {run_dir}: all {epochs} epochs are done.", flush=True)
+        print(f"[train] {display_path(run_dir)}: all {epochs} epochs are done.", flush=True)
         return read_history(csv_path)
 
     if verbose == "auto":

@@ -18,12 +18,55 @@ DATA_DIR = Path(os.environ.get("RNLIB_DATA_DIR", Path(__file__).resolve().parent
 #: The real NLVR files beside the checkout (``../shared/nlvr``) for tests and experiments, or
 #: ``$RNLIB_SHARED_NLVR``; may be absent (tests then skip).
 SHARED_NLVR = Path(os.environ.get("RNLIB_SHARED_NLVR", Path(__file__).resolve().parents[3] / "shared" / "nlvr"))
+#: The repository root (the checkout or Colab clone that holds ``rnlib/``).
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def display_path(path) -> str:
+    """``path`` as the course prints and records it, without the absolute path of the machine.
+
+    Relative to the repository root when inside it (``data/pretrained/nlvr_seed_rn.keras``), named
+    ``DATA_DIR/...`` under a data folder moved elsewhere (``$RNLIB_DATA_DIR``), ``../NAME/...`` beside
+    the checkout (``../shared/nlvr``); any other path, and a relative one, is returned as given.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+    p = Path(path)
+    if not p.is_absolute():
+        return str(path)
+    candidates = [Path(os.path.abspath(p))]
+    try:
+        candidates.append(p.resolve())
+    except OSError:
+        pass
+    bases = [(ROOT, None), (Path(os.path.abspath(DATA_DIR)), "DATA_DIR")]
+    if ROOT.parent != Path(ROOT.anchor):
+        bases.append((ROOT.parent, ".."))
+    for base, name in bases:
+        for q in candidates:
+            if q == base or base in q.parents:
+                rel = q.relative_to(base).as_posix()
+                if name is None:
+                    return rel if rel != "." else "."
+                return name if rel == "." else f"{name}/{rel}"
+    return str(path)
+
+
+def from_display_path(text) -> Path:
+    """The file a :func:`display_path` string names: ``DATA_DIR/...`` under :data:`DATA_DIR`, a relative
+    path from the working directory when it exists there, else from the repository root."""
+    text = str(text)
+    if text == "DATA_DIR" or text.startswith("DATA_DIR/"):
+        return DATA_DIR / text.removeprefix("DATA_DIR").lstrip("/")
+    p = Path(text)
+    return p if p.is_absolute() or p.exists() else ROOT / p
+
 
 from .nlvr import (Example, Item, LeakageReport, NLVRFormatError, check_leakage, first_groups,
                    held_out_sentence_accuracy, load_image, random_example_split, read_examples, read_png,
                    seen_sentence_share, sentence_memorization_accuracy, split_by_group, write_examples)
 from .render import BOX_ORDERS, COLORS, SHAPES, SIZES, render, save_png
 
-__all__ = ["DATA_DIR", "SHARED_NLVR", "Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "first_groups",
+__all__ = ["DATA_DIR", "SHARED_NLVR", "ROOT", "display_path", "from_display_path", "Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "first_groups",
            "held_out_sentence_accuracy", "seen_sentence_share", "sentence_memorization_accuracy", "load_image", "random_example_split", "read_examples", "read_png", "split_by_group", "write_examples",
            "BOX_ORDERS", "COLORS", "SHAPES", "SIZES", "render", "save_png"]
