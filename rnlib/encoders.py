@@ -7,7 +7,7 @@ cell of that grid is one object, a description of what the network saw in that p
 image. Reshaping the map ``(batch, h, w, c)`` to ``(batch, h * w, c)`` gives the set of objects
 the relation module pairs up. Cell (row, col) becomes object ``row * w + col`` (row-major).
 
-Two CNN configurations (:data:`CNN_CONFIGS`):
+Three CNN configurations (:data:`CNN_CONFIGS`):
 
 - ``"seed"`` (the Keras NLVR tutorial this course starts from, slimmed): 4 blocks of
   3x3 conv (stride 1, "same" padding) + BatchNorm + ReLU with 16, 16, 16, 32 filters, and
@@ -22,6 +22,9 @@ Two CNN configurations (:data:`CNN_CONFIGS`):
   on Sort-of-CLEVR (the paper's own Sort-of-CLEVR CNN had 32, 64, 128 and 256 kernels). On 75x75
   inputs (Sort-of-CLEVR): 75 -> 38 -> 19 -> 10 -> 5, a 5x5x24 map, 25 objects. On a 50x200 NLVR
   image it gives 4x13 = 52 objects (2704 ordered pairs: much more work for the relation module).
+- ``"course"`` (Sort-of-CLEVR's ``course`` preset, sized for a CPU): the ``"paper"`` CNN with its last
+  convolution unpadded ("valid"): 75 -> 38 -> 19 -> 10 -> 4, a 4x4x24 map, 16 objects (256 ordered
+  pairs, 136 unordered ones with self-pairs, against the paper CNN's 625).
 
 The objects know *what* they contain but not *where* they are, and many NLVR sentences are about
 positions ("at the top", "touching the edge"). :class:`CoordinateTagging` appends each cell's
@@ -43,13 +46,16 @@ from keras import layers, ops
 __all__ = ["CNN_CONFIGS", "CNN_ORDERS", "BATCHNORMS", "CoordinateTagging", "cnn_config", "feature_map_shape",
            "cnn_feature_map", "cnn_objects", "build_cnn_encoder", "question_embedding", "QuestionTokens", "build_question_encoder"]
 
-#: The two CNN configurations (see the module docstring). ``pool_sizes[k]`` is the max-pooling
+#: The three CNN configurations (see the module docstring). ``pool_sizes[k]`` is the max-pooling
 #: size (and stride) after block k, or None for no pooling.
 CNN_CONFIGS = {
     "seed": {"filters": (16, 16, 16, 32), "kernel_size": 3, "strides": 1, "pool_sizes": (4, 3, 2, None),
-             "order": "bn_relu", "kernel_initializer": "glorot_uniform", "batchnorm": "keras"},
+             "order": "bn_relu", "kernel_initializer": "glorot_uniform", "batchnorm": "keras", "padding": "same"},
     "paper": {"filters": (24, 24, 24, 24), "kernel_size": 3, "strides": 2, "pool_sizes": (None,) * 4,
-              "order": "bn_relu", "kernel_initializer": "glorot_uniform", "batchnorm": "keras"},
+              "order": "bn_relu", "kernel_initializer": "glorot_uniform", "batchnorm": "keras", "padding": "same"},
+    "course": {"filters": (24, 24, 24, 24), "kernel_size": 3, "strides": 2, "pool_sizes": (None,) * 4,
+               "order": "bn_relu", "kernel_initializer": "glorot_uniform", "batchnorm": "keras",
+               "padding": ("same", "same", "same", "valid")},
 }
 #: Values of the ``order`` setting: BatchNorm then ReLU in each block, or ReLU then BatchNorm (the
 #: order of the best-known PyTorch Sort-of-CLEVR reproduction, whose objects are then zero-mean).
@@ -67,7 +73,8 @@ def cnn_config(cnn="seed", **overrides) -> dict:
     ``pool_sizes`` (one per block, None = no pooling), ``order`` (``"bn_relu"`` or ``"relu_bn"``:
     where BatchNorm sits in each block, see :data:`CNN_ORDERS`), ``kernel_initializer`` of the
     convolutions (Keras's default ``"glorot_uniform"``; the seed's code used ``"he_normal"``),
-    ``batchnorm`` (``"keras"`` or ``"pytorch"``: the BatchNorm momentum and epsilon, see :data:`BATCHNORMS`).
+    ``batchnorm`` (``"keras"`` or ``"pytorch"``: the BatchNorm momentum and epsilon, see :data:`BATCHNORMS`),
+    ``padding`` of the convolutions (``"same"`` or ``"valid"``, or one of them per block).
 
     Introduced in notebooks/02_cnn_and_lstm_encoders.ipynb.
     """
@@ -88,6 +95,12 @@ def cnn_config(cnn="seed", **overrides) -> dict:
     if len(pools) != len(config["filters"]):
         raise ValueError(f"pool_sizes needs one entry per block ({len(config['filters'])}); got {pools}.")
     config["pool_sizes"] = pools
+    pads = config["padding"]
+    pads = (pads,) * len(config["filters"]) if isinstance(pads, str) else tuple(pads)
+    if len(pads) != len(config["filters"]) or not set(pads) <= {"same", "valid"}:
+        raise ValueError(f"padding must be 'same' or 'valid', or one of them per block "
+                         f"({len(config['filters'])}); got {config['padding']!r}.")
+    config["padding"] = pads
     if config["order"] not in CNN_ORDERS:
         raise ValueError(f"CNN order must be one of {CNN_ORDERS}; got {config['order']!r}.")
     if config["batchnorm"] not in BATCHNORMS:
@@ -107,9 +120,12 @@ def feature_map_shape(image_shape=(50, 200, 3), cnn="seed", coordinates=False, *
     """
     config = cnn_config(cnn, **overrides)
     h, w = image_shape[0], image_shape[1]
-    s = config["strides"]
-    for pool in config["pool_sizes"]:
-        h, w = -(-h // s), -(-w // s)  # "same" padding: ceil(size / stride)
+    s, k = config["strides"], config["kernel_size"]
+    for pool, pad in zip(config["pool_sizes"], config["padding"]):
+        if pad == "same":
+            h, w = -(-h // s), -(-w // s)  # "same" padding: ceil(size / stride)
+        else:
+            h, w = (h - k) // s + 1, (w - k) // s + 1  # "valid": the kernel stays inside
         if pool:
             h, w = h // pool, w // pool  # "valid" pooling with stride = pool size
     return h, w, config["filters"][-1] + (2 if coordinates else 0)
@@ -160,8 +176,9 @@ def cnn_feature_map(images, cnn="seed", name="cnn", **overrides):
     config = cnn_config(cnn, **overrides)
     momentum, epsilon = BATCHNORMS[config["batchnorm"]]
     x = images
-    for k, (filters, pool) in enumerate(zip(config["filters"], config["pool_sizes"]), start=1):
-        x = layers.Conv2D(filters, config["kernel_size"], strides=config["strides"], padding="same",
+    for k, (filters, pool, pad) in enumerate(zip(config["filters"], config["pool_sizes"], config["padding"]),
+                                             start=1):
+        x = layers.Conv2D(filters, config["kernel_size"], strides=config["strides"], padding=pad,
                           kernel_initializer=config["kernel_initializer"], name=f"{name}_conv_{k}")(x)
         norm = layers.BatchNormalization(momentum=momentum, epsilon=epsilon, name=f"{name}_bn_{k}")
         relu = layers.ReLU(name=f"{name}_relu_{k}")

@@ -58,20 +58,26 @@ def probe_accuracy(x_train, y_train, x_test, y_test, hidden: int = 64, epochs: i
             "majority": float(np.mean(y_test == majority))}
 
 
-def receptive_centres(size: int = soc.IMAGE_SIZE, layers: int = 4, kernel: int = 3, stride: int = 2) -> np.ndarray:
-    """The input pixel on which each output cell of ``layers`` "same"-padded convolutions is centred.
+def receptive_centres(size: int = soc.IMAGE_SIZE, layers: int = 4, kernel: int = 3, stride: int = 2,
+                      padding="same") -> np.ndarray:
+    """The input pixel on which each output cell of ``layers`` convolutions is centred.
 
     Keras (TensorFlow) pads ``total = max((out - 1) * stride + kernel - size, 0)`` pixels, ``total // 2``
     before; so for the paper's CNN on 75 pixels (75 -> 38 -> 19 -> 10 -> 5) the 5 cells are centred
     on pixels 10, 26, 42, 58 and 74: the grid is not symmetric, and an object at x = 14 belongs to
-    cell 0.
+    cell 0. ``padding`` is ``"same"`` or ``"valid"`` (no padding), or one of them per layer: the
+    ``course`` CNN, ``("same", "same", "same", "valid")``, gives 4 cells centred on 10, 26, 42 and 58.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
+    paddings = (padding,) * layers if isinstance(padding, str) else tuple(padding)
     centres = np.arange(size, dtype=np.float64)  # pixel k of the input is centred on pixel k
-    for _ in range(layers):
-        out = -(-len(centres) // stride)
-        before = max((out - 1) * stride + kernel - len(centres), 0) // 2
+    for pad in paddings:
+        if pad == "valid":
+            out, before = (len(centres) - kernel) // stride + 1, 0
+        else:
+            out = -(-len(centres) // stride)
+            before = max((out - 1) * stride + kernel - len(centres), 0) // 2
         # output cell j reads input cells j * stride - before .. + kernel - 1; its centre is the middle one
         middle = np.arange(out) * stride - before + kernel // 2
         step = centres[1] - centres[0] if len(centres) > 1 else 1.0

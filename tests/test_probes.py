@@ -64,3 +64,10 @@ def test_object_features_take_the_block_of_cells_around_each_object():
     assert probes.cnn_output_layer(soc.build_rn_model(cnn_order="relu_bn", compile=False)).name == "cnn_bn_4"
     with pytest.raises(ValueError, match="has no layer named cnn_"):
         probes.object_features(soc.build_state_rn_model(compile=False), data)
+
+
+def test_receptive_centres_of_the_course_cnn_drop_the_last_padded_cell():
+    from rnlib.probes import receptive_centres
+
+    np.testing.assert_array_equal(receptive_centres(), [10, 26, 42, 58, 74])
+    np.testing.assert_array_equal(receptive_centres(padding=("same", "same", "same", "valid")), [10, 26, 42, 58])

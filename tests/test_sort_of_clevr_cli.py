@@ -184,3 +184,54 @@ def test_cli_trains_in_mixed_bfloat16_resumes_and_the_softmax_stays_float32(tmp_
     assert probabilities.dtype == np.float32
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
     assert soc.main(args[:-2] + ["--epochs", "3"]) == 2  # float32 now: refused, the run was bf16
+
+
+def test_cli_course_levers_kinds_and_schedule_are_recorded_and_resume(tmp_path, capsys):
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    assert soc.main(["generate", "--preset", "course", "--out", str(data_dir), "--train", "3", "--test", "2"]) == 0
+    args = ["train", "--model", "rn", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "16", "--cnn", "course", "--pairs", "unordered", "--coordinate-input",
+            "--kinds", "non_relational", "--lr", "1e-3", "--warmup-steps", "2", "--cosine"]
+    assert soc.main(args) == 0
+    config = json.loads((run_dir / "config.json").read_text())
+    assert (config["cnn"], config["pairs"], config["coordinate_input"]) == ("course", "unordered", True)
+    assert config["kinds"] == ["non_relational"] and config["schedule"] == {"warmup_steps": 2, "cosine": True,
+                                                                            "epochs": 1}
+    results = json.loads((run_dir / "results.json").read_text())
+    assert results["accuracy"]["count"] == 20 and set(results["accuracy"]) == {"accuracy", "count", "non_relational"}
+    clock = (run_dir / "seconds.csv").read_text().splitlines()
+    assert clock[0] == "epoch,seconds,questions" and clock[1].startswith("0,") and clock[1].endswith(",30")
+    assert soc.main(["ladder", "--runs", str(tmp_path), "--out", str(tmp_path / "ladder.csv"), "run"]) == 0
+    import csv
+    row = next(csv.DictReader(open(tmp_path / "ladder.csv")))
+    assert (row["run"], row["model"], row["epochs"], row["questions_trained"]) == ("run", "rn", "1", "30")
+    assert "cnn=course" in row["settings"] and "kinds=['non_relational']" in row["settings"]
+    assert float(row["non_relational"]) == pytest.approx(results["accuracy"]["accuracy"], abs=1e-4)
+    capsys.readouterr()
+    assert soc.main(args[:-1]) == 2  # without --cosine: another recipe, refused
+    assert "schedule" in capsys.readouterr().err
+    assert soc.main(args[:-1] + ["--kinds", "non_relational,ternary"]) == 2  # course data asks no ternary questions
+    assert "not ['ternary']" in capsys.readouterr().err
+
+
+def test_cli_refuses_to_resume_a_run_on_other_data_even_at_the_same_path(tmp_path, capsys):
+    data_dir, run_dir = tmp_path / "data", tmp_path / "run"
+    gen = ["generate", "--preset", "course", "--out", str(data_dir), "--train", "2", "--test", "1"]
+    assert soc.main(gen + ["--seed", "0"]) == 0
+    args = ["train", "--model", "mlp_state", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir),
+            "--batch-size", "16"]
+    assert soc.main(args) == 0
+    assert soc.main(gen + ["--seed", "1"]) == 0  # same folder, other pictures
+    capsys.readouterr()
+    assert soc.main(args[:6] + ["2"] + args[7:]) == 2
+    err = capsys.readouterr().err
+    assert "other data" in err and "data_identity" in err
+
+
+def test_cli_refuses_settings_a_model_does_not_have(tmp_path, capsys):
+    data_dir = tmp_path / "data"
+    assert soc.main(["generate", "--preset", "course", "--out", str(data_dir), "--train", "1", "--test", "1"]) == 0
+    capsys.readouterr()
+    assert soc.main(["train", "--model", "mlp_state", "--run-dir", str(tmp_path / "r"), "--epochs", "1",
+                     "--data", str(data_dir), "--cnn", "course", "--pairs", "unordered"]) == 2
+    assert "no such setting: --cnn, --pairs" in capsys.readouterr().err

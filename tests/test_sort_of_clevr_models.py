@@ -69,3 +69,43 @@ def test_state_rn_learns_a_relational_count_from_the_true_objects():
     model.fit(soc.make_dataset(train, 32, shuffle=True, state=True), epochs=3, verbose=0)
     result = soc.evaluate_model(model, test)
     assert result["binary"]["same_shape_count"]["accuracy"] > 0.45
+
+
+def test_course_levers_16_objects_unordered_pairs_and_coordinate_input_reload(tmp_path):
+    pytest.importorskip("keras")
+    data = soc.generate(2, [0, 9], progress=False, preset="course")
+    x, _ = soc.make_dataset(data, 8)[0]
+    rn = soc.build_rn_model(cnn="course", pairs="unordered", coordinate_input=True, learning_rate=soc.learning_rate_schedule(1e-3, 10, 100))
+    assert rn.get_layer("objects").output.shape == (None, 16, 26)  # a 4 x 4 map, each cell tagged with (row, col)
+    assert rn.get_layer("cnn_conv_1").input.shape == (None, 75, 75, 5)  # RGB + each pixel's row and column
+    assert rn.get_layer("relation_network").pairs == "unordered"
+    mlp = soc.build_cnn_mlp_model(cnn="course", coordinate_input=True)
+    assert mlp.get_layer("flatten").output.shape == (None, 16 * 24)
+    for model in (rn, mlp):
+        out = model.predict_on_batch(x)
+        path = tmp_path / f"{model.name}.keras"
+        model.save(path)
+        np.testing.assert_allclose(soc.load_model(path).predict_on_batch(x), out, rtol=1e-5, atol=1e-6)
+
+
+def test_learning_rate_schedule_warms_up_then_decays_to_one_percent():
+    pytest.importorskip("keras")
+    assert soc.learning_rate_schedule(1e-3) == 1e-3  # no warm-up, no decay: the paper's constant rate
+    lr = soc.learning_rate_schedule(1e-3, warmup_steps=100, decay_steps=900)
+    at = [float(lr(step)) for step in (0, 50, 100, 550, 1000, 5000)]
+    assert at[0] == 0 and at[1] == pytest.approx(5e-4) and at[2] == pytest.approx(1e-3)
+    assert at[3] == pytest.approx(1e-3 * (0.01 + 0.99 * 0.5), rel=1e-4)  # half way down the cosine
+    assert at[4] == pytest.approx(1e-5) and at[5] == pytest.approx(1e-5)
+
+
+def test_state_mlp_reads_what_the_state_rn_reads_with_more_parameters(tmp_path):
+    pytest.importorskip("keras")
+    data = soc.generate(2, [0, 9], progress=False, preset="course")
+    x, _ = soc.make_dataset(data, 8, state=True)[0]
+    rn, mlp = soc.build_state_rn_model(), soc.build_state_mlp_model()
+    assert sorted(t.name for t in rn.inputs) == sorted(t.name for t in mlp.inputs) == ["objects", "question"]
+    assert soc.takes_state(mlp) and mlp.count_params() > rn.count_params()
+    assert not any("relation" in layer.name for layer in mlp.layers)
+    out = mlp.predict_on_batch(x)
+    mlp.save(tmp_path / "m.keras")
+    np.testing.assert_allclose(soc.load_model(tmp_path / "m.keras").predict_on_batch(x), out, rtol=1e-5, atol=1e-6)

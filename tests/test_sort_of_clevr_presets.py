@@ -56,7 +56,7 @@ def test_files_without_a_preset_record_are_extended(tmp_path):
 
 
 def test_unknown_presets_are_refused_clearly(capsys):
-    with pytest.raises(ValueError, match=r"unknown preset 'clevr': expected one of \('extended', 'paper'\)"):
+    with pytest.raises(ValueError, match=r"unknown preset 'clevr': expected one of \('course', 'extended', 'paper'\)"):
         soc.generate(1, 0, preset="clevr")
     with pytest.raises(SystemExit):
         soc.main(["generate", "--preset", "clevr"])
@@ -180,15 +180,27 @@ def test_paper_preset_is_recorded_and_read_back_by_evaluate(tmp_path, capsys):
     capsys.readouterr()
     assert soc.main(["evaluate", "--weights", str(out / "m.keras"), "--seed", "5", "--images", "2"]) == 0
     assert json.loads(capsys.readouterr().out)["questions"] == 40
-    # weights with no record beside them are extended; --preset overrides the record
+    # evaluate --data scores a dataset of the weights' own preset
+    assert soc.main(["evaluate", "--weights", str(out / "m.keras"), "--data", str(data_dir)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["questions"] == 20 and report["data"].endswith("test.npz")
+    # weights with no record beside them are extended, and are refused another preset's data
     alone = tmp_path / "alone" / "m.keras"
     alone.parent.mkdir()
     shutil.copy(out / "m.keras", alone)
     assert soc.weights_preset(alone) == "extended"
     assert soc.main(["evaluate", "--weights", str(alone), "--seed", "5", "--images", "2"]) == 0
     assert json.loads(capsys.readouterr().out)["questions"] == 60
-    assert soc.main(["evaluate", "--weights", str(alone), "--seed", "5", "--images", "2", "--preset", "paper"]) == 0
-    assert json.loads(capsys.readouterr().out)["questions"] == 40
+    assert soc.main(["evaluate", "--weights", str(alone), "--data", str(data_dir)]) == 2
+    err = capsys.readouterr().err
+    assert "trained on 'extended' data" in err and "holds 'paper' data" in err and "test.npz" in err
+    # export refuses to validate on another preset's data as well
+    other = tmp_path / "other"
+    assert soc.main(["generate", "--preset", "course", "--out", str(other), "--train", "1", "--test", "1"]) == 0
+    capsys.readouterr()
+    assert soc.main(["export", "--run-dir", str(run_dir), "--out", str(out), "--name", "m2", "--images", "2",
+                     "--data", str(other)]) == 2
+    assert "holds 'course' data" in capsys.readouterr().err and not (out / "m2_results.json").exists()
 
 
 def test_runs_and_weights_from_before_presets_are_extended(tmp_path, capsys):
@@ -208,3 +220,19 @@ def test_runs_and_weights_from_before_presets_are_extended(tmp_path, capsys):
     for name in ("sort_of_clevr_rn", "sort_of_clevr_cnn_mlp"):
         assert "preset" not in json.loads((pretrained / f"{name}_results.json").read_text())
         assert soc.weights_preset(pretrained / f"{name}.keras") == "extended"
+
+
+# -- course: the lesson's preset -------------------------------------------------------------------
+
+def test_course_asks_the_papers_two_kinds_balanced_on_objects_that_never_touch():
+    data = soc.generate(30, [0, 2], progress=False, preset="course")
+    assert data["questions"].shape == (30, 20, soc.QUESTION_SIZE)
+    assert (data["kinds"][:, :10] == KINDS.index("non_relational")).all()
+    assert (data["kinds"][:, 10:] == KINDS.index("binary")).all()
+    c = data["centers"].astype(int)
+    d2 = ((c[:, :, None, :] - c[:, None, :, :]) ** 2).sum(-1) + 10 ** 6 * np.eye(len(COLORS), dtype=int)
+    assert d2.min() >= soc.MIN_DISTANCE ** 2  # objects never touch: every one is whole in the picture
+    shape = (data["kinds"] == 0) & (data["subtypes"] == 0)  # "what shape is the A object?" is drawn 50/50
+    answers = data["answers"][shape]
+    assert abs((answers == ANSWERS.index("square")).mean() - 0.5) < 0.12
+    assert soc.get_preset("course").kinds == ("non_relational", "binary")

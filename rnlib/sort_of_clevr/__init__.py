@@ -147,8 +147,9 @@ from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, STATE_SIZE, Ques
                        state_descriptions)
 from .evaluation import (KindHistory, colour_blind_accuracy, colour_blind_answers, evaluate_model, question_groups,
                          read_kind_history, weights_preset)
-from .models import (DROPOUT, INITS, LEARNING_RATE, MODELS, build_cnn_mlp_model, build_rn_model,
-                     build_state_rn_model, init_like_pytorch, load_model, takes_state)
+from .models import (DROPOUT, INITS, LEARNING_RATE, MODELS, STATE_MLP_UNITS, STATE_MODELS, build_cnn_mlp_model,
+                     build_rn_model, build_state_mlp_model, build_state_rn_model, init_like_pytorch,
+                     learning_rate_schedule, load_model, takes_state)
 from .presets import DEFAULT_PRESET, PRESETS, SAMPLINGS, Preset, get_preset, sample_questions
 from .questions import (ANSWERS, KINDS, QUESTION_SIZE, QUESTIONS_PER_KIND, SUBTYPES, Question, all_questions,
                         answer_question, decode_question, encode_question, parse_question, question_text)
@@ -163,7 +164,8 @@ __all__ = [
     "all_questions", "Preset", "PRESETS", "DEFAULT_PRESET", "SAMPLINGS", "get_preset", "sample_questions",
     "generate", "save_dataset", "load_dataset", "dataset_preset", "generate_dataset", "answer_distribution",
     "question_groups", "STATE_SIZE", "state_descriptions", "make_dataset", "QuestionBatches", "INITS",
-    "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model", "build_state_rn_model", "takes_state", "MODELS",
+    "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model", "build_state_rn_model", "build_state_mlp_model",
+    "STATE_MLP_UNITS", "STATE_MODELS", "learning_rate_schedule", "takes_state", "MODELS",
     "load_model", "evaluate_model", "colour_blind_answers", "colour_blind_accuracy", "weights_preset",
     "KindHistory", "read_kind_history", "main",
     "BATCH_SIZE", "LEARNING_RATE", "DROPOUT", "DEFAULT_TRAIN", "DEFAULT_TEST",

@@ -17,7 +17,8 @@ from ..encoders import BATCHNORMS, CNN_ORDERS
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, _split_seed, answer_distribution, dataset_preset,
                        generate, generate_dataset, load_dataset, make_dataset)
 from .evaluation import KIND_HISTORY, KindHistory, colour_blind_accuracy, evaluate_model, weights_preset
-from .models import DROPOUT, INITS, LEARNING_RATE, MODELS, load_model
+from .models import DROPOUT, INITS, LEARNING_RATE, MODELS, STATE_MODELS, learning_rate_schedule, load_model
+from .questions import KINDS
 from .presets import DEFAULT_PRESET, PRESETS, get_preset
 
 #: Pictures in the fresh test sets of ``evaluate`` and ``export``: 1,000 pictures (20,000 questions of
@@ -50,6 +51,84 @@ def _cmd_generate(args) -> int:
     return 0
 
 
+def _data_identity(data_dir: Path, preset: str) -> dict:
+    """What identifies a dataset folder, whatever its path: preset, generate settings, sizes, SHA-256 of its files."""
+    import hashlib
+
+    ident = {"preset": preset}
+    settings = data_dir / "generate.json"
+    if settings.exists():
+        ident["generate"] = json.loads(settings.read_text())
+    for split in ("train", "test"):
+        h = hashlib.sha256()
+        with open(data_dir / f"{split}.npz", "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+        ident[f"{split}_sha256"] = h.hexdigest()[:16]
+    return ident
+
+
+def _only_kinds(data: dict, kinds) -> dict:
+    """The questions of the given kinds only (every image keeps its picture); ``kinds`` None keeps all."""
+    if not kinds:
+        return data
+    wanted = [KINDS.index(k) for k in kinds]
+    keep = np.isin(data["kinds"][0], wanted)
+    if not (data["kinds"] == data["kinds"][:1]).all():
+        raise ValueError("--kinds needs every image to ask its kinds in the same order (every preset does).")
+    per_question = ("questions", "answers", "kinds", "subtypes", "subjects")
+    return {k: (v[:, keep] if k in per_question else v) for k, v in data.items()}
+
+
+#: The run folder's record of training time: one row per epoch run (``epoch``, ``seconds`` of training
+#: and scoring, ``questions`` trained on in it); a resumed epoch has two rows, before and after the stop.
+EPOCH_SECONDS = "seconds.csv"
+
+
+class _EpochClock(keras.callbacks.Callback):
+    """Appends each epoch's wall-clock seconds to the run's :data:`EPOCH_SECONDS` (after the other callbacks)."""
+
+    def __init__(self, path, batch_size, questions_per_epoch):
+        super().__init__()
+        self.path, self.batch_size, self.per_epoch = Path(path), int(batch_size), int(questions_per_epoch)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        import time
+
+        self.start, self.steps = time.time(), 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.steps += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        import time
+
+        new = not self.path.exists()
+        with open(self.path, "a") as f:
+            f.write(("epoch,seconds,questions\n" if new else "")
+                    + f"{epoch},{time.time() - self.start:.1f},{min(self.steps * self.batch_size, self.per_epoch)}\n")
+
+
+def read_epoch_seconds(run_dir) -> dict:
+    """Total training seconds and questions of a run folder (from :data:`EPOCH_SECONDS`; zeros when absent)."""
+    path = Path(run_dir) / EPOCH_SECONDS
+    if not path.exists():
+        return {"seconds": 0.0, "questions": 0}
+    rows = [line.split(",") for line in path.read_text().splitlines()[1:] if line]
+    return {"seconds": sum(float(r[1]) for r in rows), "questions": sum(int(r[2]) for r in rows)}
+
+
+#: The model options of ``train`` that each model takes (the others are refused for it).
+_MODEL_OPTIONS = {
+    "rn": ("reduction", "cnn_order", "batchnorm", "cnn", "pairs", "coordinate_input", "filters"),
+    "cnn_mlp": ("cnn_order", "batchnorm", "cnn", "coordinate_input", "filters"),
+    "rn_state": ("reduction", "pairs"),
+    "mlp_state": (),
+}
+_OPTION_DEFAULTS = {"reduction": "sum", "cnn_order": "bn_relu", "batchnorm": "keras", "cnn": "paper",
+                    "pairs": "ordered", "coordinate_input": False, "filters": None}
+
+
 def _cmd_train(args) -> int:
     from ..training import train
 
@@ -64,39 +143,57 @@ def _cmd_train(args) -> int:
         print(f"[sort_of_clevr] {data_dir} holds {preset!r} data, not {args.preset!r}: use another --data, or "
               f"write {args.preset!r} data with `generate --preset {args.preset} --out DIR`.", file=sys.stderr)
         return 2
+    options = {k: getattr(args, k) for k in _OPTION_DEFAULTS}
+    wrong = [k for k, v in options.items() if v != _OPTION_DEFAULTS[k] and k not in _MODEL_OPTIONS[args.model]]
+    if wrong:
+        print(f"[sort_of_clevr] the {args.model} model has no such setting: "
+              f"{', '.join('--' + k.replace('_', '-') for k in wrong)}.", file=sys.stderr)
+        return 2
+    kinds = [k for k in (args.kinds or "").split(",") if k]
+    unknown = sorted(set(kinds) - set(get_preset(preset).kinds))
+    if unknown:
+        print(f"[sort_of_clevr] --kinds {args.kinds}: {preset!r} data asks {get_preset(preset).kinds}, not "
+              f"{unknown}.", file=sys.stderr)
+        return 2
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    config = {"model": args.model, "data": str(data_dir), "preset": preset, "batch_size": args.batch_size,
+    config = {"model": args.model, "data": _relative(data_dir), "preset": preset, "batch_size": args.batch_size,
               "learning_rate": args.lr, "shuffle_seed": args.shuffle_seed, "train_images": args.train_images,
               "test_images": args.test_images}
-    if args.model != "cnn_mlp":
-        config["reduction"] = args.reduction
-    if args.model == "rn_state" and (args.cnn_order != "bn_relu" or args.batchnorm != "keras"):
-        print("[sort_of_clevr] --cnn-order, --batchnorm: the rn_state model has no CNN.", file=sys.stderr)
-        return 2
-    # (runs made before --init and --cnn-order existed have no such keys: they used the defaults)
+    # (runs made before an option existed have no such key: they used its default)
+    config |= {k: v for k, v in options.items() if k in _MODEL_OPTIONS[args.model]
+               and (v != _OPTION_DEFAULTS[k] or k == "reduction")}
     if args.init != "keras":
         config["init"] = args.init
-    if args.cnn_order != "bn_relu":
-        config["cnn_order"] = args.cnn_order
     if args.precision != "float32":
         config["precision"] = args.precision
     if args.dropout != DROPOUT:
         config["dropout"] = args.dropout
-    if args.batchnorm != "keras":
-        config["batchnorm"] = args.batchnorm
     if args.kind_batches:
         config["kind_batches"] = True
+    if args.warmup_steps or args.cosine:
+        config["schedule"] = {"warmup_steps": args.warmup_steps, "cosine": bool(args.cosine), "epochs": args.epochs}
+    if kinds:
+        config["kinds"] = kinds
+    config["data_identity"] = _data_identity(data_dir, preset)
     config_path = run_dir / "config.json"
     if config_path.exists():
         old = json.loads(config_path.read_text())
-        if args.model == "rn":
+        if old.get("model") in ("rn", "rn_state"):
             old.setdefault("reduction", "sum")  # runs made before --reduction existed
         old.setdefault("preset", DEFAULT_PRESET)  # runs made before presets existed
-        same = {k: v for k, v in old.items() if k != "data"} == {k: v for k, v in config.items() if k != "data"}
+        if "data_identity" not in old:  # runs made before the data was identified by its contents
+            config_now = {k: v for k, v in config.items() if k != "data_identity"}
+        else:
+            config_now = config
+        ignore = ("data",)  # the path may differ (another clone, Colab's Drive): the contents may not
+        same = {k: v for k, v in old.items() if k not in ignore} == {k: v for k, v in config_now.items()
+                                                                      if k not in ignore}
         if not same:
-            print(f"[sort_of_clevr] {run_dir} was started with other settings:\n  {old}\n  now: {config}\n"
-                  "Use the same arguments to resume, or a new --run-dir.", file=sys.stderr)
+            diff = sorted(k for k in set(old) | set(config_now) if k not in ignore and old.get(k) != config_now.get(k))
+            print(f"[sort_of_clevr] {run_dir} was started with other settings or other data (differs in: "
+                  f"{', '.join(diff)}):\n  {old}\n  now: {config_now}\n"
+                  "Use the same arguments and data to resume, or a new --run-dir.", file=sys.stderr)
             return 2
     else:
         config_path.write_text(json.dumps(config, indent=1) + "\n")
@@ -106,47 +203,82 @@ def _cmd_train(args) -> int:
         train_data = {k: v[:args.train_images] for k, v in train_data.items()}
     if args.test_images:
         test_data = {k: v[:args.test_images] for k, v in test_data.items()}
+    train_data, test_data = _only_kinds(train_data, kinds), _only_kinds(test_data, kinds)
     n_train = train_data["answers"].size
     if args.precision != "float32":
         from ..hardware import precision_policy
 
         keras.mixed_precision.set_global_policy(precision_policy() if args.precision == "auto" else args.precision)
-    print(f"[sort_of_clevr] {args.model}: {n_train} training questions ({len(train_data['images'])} images, "
-          f"preset {preset}), {test_data['answers'].size} validation questions, batch {args.batch_size}, "
-          f"Adam {args.lr}, {args.epochs} epochs, precision {keras.mixed_precision.global_policy().name}, "
-          f"run dir {run_dir}", flush=True)
+    state = args.model in STATE_MODELS
     keras.utils.set_random_seed(args.shuffle_seed)
-    options = {"reduction": args.reduction} if args.model != "cnn_mlp" else {}
-    options |= {"cnn_order": args.cnn_order, "batchnorm": args.batchnorm} if args.model != "rn_state" else {}
-    model = MODELS[args.model](learning_rate=args.lr, init=args.init, dropout=args.dropout, **options)
-    state = args.model == "rn_state"
     train_ds = make_dataset(train_data, args.batch_size, shuffle=True, seed=args.shuffle_seed, workers=args.workers,
                             state=state, kind_batches=args.kind_batches)
+    steps = args.epochs * train_ds.batches_per_epoch
+    lr = learning_rate_schedule(args.lr, args.warmup_steps,
+                                steps - args.warmup_steps if args.cosine else None)
+    print(f"[sort_of_clevr] {args.model}: {n_train} training questions ({len(train_data['images'])} images, "
+          f"preset {preset}{', kinds ' + ','.join(kinds) if kinds else ''}), {test_data['answers'].size} "
+          f"validation questions, batch {args.batch_size}, Adam {args.lr}"
+          f"{f' (warm-up {args.warmup_steps} steps' if args.warmup_steps else ''}"
+          f"{(', then' if args.warmup_steps else ' (') + f' cosine over {steps - args.warmup_steps} steps)' if args.cosine else (')' if args.warmup_steps else '')}"
+          f", {args.epochs} epochs, precision {keras.mixed_precision.global_policy().name}, run dir {_relative(run_dir)}",
+          flush=True)
+    model_options = {k: v for k, v in options.items() if k in _MODEL_OPTIONS[args.model]}
+    model = MODELS[args.model](learning_rate=lr, init=args.init, dropout=args.dropout, **model_options)
     val_ds = make_dataset(test_data, 256, state=state)
     budget = None if args.time_budget is None else 60 * args.time_budget
     history = train(model, train_ds, val_ds, args.epochs, run_dir, save_every_steps=args.save_every_steps,
                     log_every_steps=args.log_every, batch_size=args.batch_size, time_budget_s=budget,
-                    callbacks=[KindHistory(test_data, run_dir / KIND_HISTORY)])
+                    callbacks=[KindHistory(test_data, run_dir / KIND_HISTORY),
+                               _EpochClock(run_dir / EPOCH_SECONDS, args.batch_size, n_train)])
     best = run_dir / "best.keras"
     if best.exists():
         results = evaluate_model(load_model(best), test_data)
-        results = {"model": args.model, "preset": preset, "weights": str(best),
+        results = {"model": args.model, "preset": preset, "weights": _relative(best),
                    "epochs_done": len(history.get("epoch", [])),
-                   "split": f"validation (test.npz of {data_dir}, {len(test_data['images'])} images)",
+                   "split": f"validation (test.npz of {_relative(data_dir)}, {len(test_data['images'])} images"
+                            f"{', kinds ' + ','.join(kinds) if kinds else ''})",
                    "accuracy": results}
         (run_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
         print(json.dumps(results, indent=1))
     return 0
 
 
+def _relative(path) -> str:
+    """``path`` relative to the repository root when it lies inside it (results never hold a machine's paths)."""
+    from ..data import DATA_DIR
+
+    path, root = Path(path).resolve(), DATA_DIR.resolve().parent
+    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
+
+
+def _check_same_preset(weights_preset_name: str, data_dir: Path, weights) -> str | None:
+    """An error message when ``data_dir`` holds another preset's data than the weights were trained on."""
+    data_preset = dataset_preset(data_dir / "test.npz")
+    if data_preset != weights_preset_name:
+        return (f"[sort_of_clevr] {weights} was trained on {weights_preset_name!r} data, but {data_dir / 'test.npz'} "
+                f"holds {data_preset!r} data: its accuracy there would measure another task. Leave --data out to "
+                f"draw a fresh {weights_preset_name!r} test set.")
+    return None
+
+
 def _cmd_evaluate(args) -> int:
     model = load_model(args.weights)
-    preset = args.preset or weights_preset(args.weights)
-    data = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset)
+    preset = weights_preset(args.weights)
+    if args.data:
+        error = _check_same_preset(preset, Path(args.data), args.weights)
+        if error:
+            print(error, file=sys.stderr)
+            return 2
+        data, what = load_dataset(Path(args.data) / "test.npz"), _relative(Path(args.data) / "test.npz")
+    else:
+        data, what = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset), None
     result = evaluate_model(model, data, args.batch_size)
-    print(json.dumps({"weights": str(args.weights), "preset": preset, "seed": args.seed, "images": args.images,
-                      "questions": int(data["answers"].size), "accuracy": result,
-                      "colour_blind_reader": colour_blind_accuracy(data)}, indent=1))
+    out = {"weights": _relative(args.weights), "preset": preset}
+    out |= {"data": what} if what else {"seed": args.seed, "images": args.images}
+    out |= {"questions": int(data["answers"].size), "accuracy": result,
+            "colour_blind_reader": colour_blind_accuracy(data)}
+    print(json.dumps(out, indent=1))
     return 0
 
 
@@ -164,20 +296,69 @@ def _cmd_export(args) -> int:
     preset = config.get("preset", DEFAULT_PRESET)
     val_acc = history.get("val_accuracy", [])
     best_epoch = int(np.argmax(val_acc)) if val_acc else None
-    results = {"name": args.name, "weights": str(weights), "curves": str(curves), "preset": preset, "config": config,
+    if args.data:
+        error = _check_same_preset(preset, Path(args.data), run_dir / "best.keras")
+        if error:
+            print(error, file=sys.stderr)
+            return 2
+    results = {"name": args.name, "weights": _relative(weights), "curves": _relative(curves), "preset": preset,
+               "config": config,
                "epochs_done": len(history.get("epoch", [])),
                "best_epoch": best_epoch, "best_val_accuracy": val_acc[best_epoch] if val_acc else None,
                "seconds_per_epoch": args.seconds_per_epoch, "machine": args.machine}
+    if (run_dir / KIND_HISTORY).exists():  # settings, questions trained on, minutes, best validation per kind
+        results["training"] = run_summary(run_dir)
     test_npz = Path(args.data or _default_data_dir(preset)) / "test.npz"
     if test_npz.exists():  # the validation set that picked best.keras (so slightly optimistic)
-        results["validation"] = {"what": f"{test_npz} (picked the best epoch)",
-                                 "accuracy": evaluate_model(model, load_dataset(test_npz))}
+        kinds = config.get("kinds")
+        results["validation"] = {"what": f"{_relative(test_npz)} (picked the best epoch)"
+                                         f"{', kinds ' + ','.join(kinds) if kinds else ''}",
+                                 "accuracy": evaluate_model(model, _only_kinds(load_dataset(test_npz), kinds))}
     data = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset)
     results["fresh_test"] = {"what": f"fresh test set: evaluate --seed {args.seed} --images {args.images}",
                              "accuracy": evaluate_model(model, data),  # of the run's preset, as evaluate draws it
                              "colour_blind_reader": colour_blind_accuracy(data)}  # the baseline of the same questions
     (out / f"{args.name}_results.json").write_text(json.dumps(results, indent=1) + "\n")
     print(json.dumps(results, indent=1))
+    return 0
+
+
+def run_summary(run_dir) -> dict:
+    """One row for a table of runs: the run's settings, how long it trained, its best validation accuracy per kind.
+
+    Reads the run folder's ``config.json``, ``kinds.csv`` (:class:`KindHistory`) and :data:`EPOCH_SECONDS`;
+    the best epoch is the one with the highest overall validation accuracy (the one ``best.keras`` holds).
+    Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    from .evaluation import read_kind_history
+
+    run_dir = Path(run_dir)
+    config = json.loads((run_dir / "config.json").read_text())
+    kinds = read_kind_history(run_dir / KIND_HISTORY)
+    if not kinds:
+        raise ValueError(f"{run_dir / KIND_HISTORY}: no epoch scored yet.")
+    best = int(np.argmax(kinds["all"]))
+    clock = read_epoch_seconds(run_dir)
+    skip = ("data", "data_identity", "batch_size", "shuffle_seed", "train_images", "test_images", "preset")
+    settings = {k: v for k, v in config.items() if k not in skip}
+    row = {"run": run_dir.name, "model": settings.pop("model"),
+           "settings": "; ".join(f"{k}={json.dumps(v) if isinstance(v, dict) else v}" for k, v in settings.items()),
+           "epochs": len(kinds["epoch"]), "best_epoch": best + 1, "questions_trained": clock["questions"],
+           "minutes": round(clock["seconds"] / 60, 1)}
+    row |= {k: round(v[best], 4) for k, v in kinds.items() if k != "epoch"}
+    return row
+
+
+def _cmd_ladder(args) -> int:
+    import csv
+
+    rows = [run_summary(Path(args.runs) / name) for name in args.names]
+    columns = list(dict.fromkeys(c for r in rows for c in r))
+    with open(args.out, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"[sort_of_clevr] {len(rows)} runs -> {_relative(args.out)}")
     return 0
 
 
@@ -192,7 +373,8 @@ def main(argv=None) -> int:
                    help=f"default {_default_data_dir()} (extended) or data/sort_of_clevr_PRESET (another preset)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--preset", choices=presets, default=DEFAULT_PRESET,
-                   help="extended: this course's dataset (30 balanced questions per image, three kinds); "
+                   help="course: the lesson's dataset (20 balanced questions per image, the paper's two kinds, "
+                        "objects that never touch); extended: 30 questions, a third (ternary) kind; "
                         "paper: the RN paper's setup as its reproduction draws it (see the package docstring)")
     g.add_argument("--train", type=int, default=DEFAULT_TRAIN, help="training images")
     g.add_argument("--test", type=int, default=DEFAULT_TEST, help="test images")
@@ -229,6 +411,22 @@ def main(argv=None) -> int:
     t.add_argument("--dropout", type=float, default=DROPOUT,
                    help="dropout rate before the answer layer (default 0.5, the paper's for CLEVR; 0: none, as the "
                         "PyTorch reproduction's README figures of 2017 were trained: its F.dropout call was then a no-op)")
+    t.add_argument("--cnn", choices=("paper", "course"), default="paper",
+                   help="pixel models: the paper's CNN (5 x 5 map, 25 objects) or the course's (4 x 4, 16 objects)")
+    t.add_argument("--pairs", choices=("ordered", "unordered"), default="ordered",
+                   help="RN models: g_theta on every ordered pair (the paper) or on each unordered pair once")
+    t.add_argument("--coordinate-input", action="store_true",
+                   help="pixel models: give the CNN each pixel's row and column as two more input channels")
+    t.add_argument("--filters", type=lambda text: [int(f) for f in text.split(",")], default=None,
+                   help="pixel models: the CNN's kernels per convolution, comma-separated (default 24,24,24,24; "
+                        "the paper's own Sort-of-CLEVR CNN: 32,64,128,256)")
+    t.add_argument("--warmup-steps", type=int, default=0,
+                   help="raise the learning rate linearly from 0 to --lr over this many batches")
+    t.add_argument("--cosine", action="store_true",
+                   help="after the warm-up, decay the learning rate along a cosine to 1%% of --lr at the last "
+                        "batch of --epochs")
+    t.add_argument("--kinds", default=None,
+                   help="train and validate on these kinds of questions only, comma-separated (e.g. non_relational)")
     t.add_argument("--time-budget", type=float, default=None,
                    help="minutes: stop at the epoch end after which one more epoch would not fit; rerun to go on")
     t.add_argument("--precision", choices=("float32", "auto", "mixed_bfloat16", "mixed_float16"), default="float32",
@@ -246,9 +444,9 @@ def main(argv=None) -> int:
                    help="pictures in the fresh test set (default 1,000: 20,000 paper questions, about 0.5 points of "
                         "standard error per kind)")
     e.add_argument("--batch-size", type=int, default=256)
-    e.add_argument("--preset", choices=presets, default=None,
-                   help="preset of the fresh test set (default: the one the weights were trained on, read from "
-                        "NAME_results.json or the run's config.json; extended when there is no record)")
+    e.add_argument("--data", default=None,
+                   help="score DIR/test.npz instead of a fresh test set (refused when it holds another preset's "
+                        "data than the weights were trained on, read from NAME_results.json or the run's config.json)")
     x = sub.add_parser("export", help="best model + results JSON + learning curves, e.g. into data/pretrained")
     x.add_argument("--run-dir", required=True)
     x.add_argument("--out", default=str(Path(_default_data_dir()).parent / "pretrained"))
@@ -259,6 +457,10 @@ def main(argv=None) -> int:
     x.add_argument("--seconds-per-epoch", type=float, default=None, help="measured training time per epoch")
     x.add_argument("--data", default=None,
                    help="folder whose test.npz is the validation set (default: the run's preset's folder)")
+    lad = sub.add_parser("ladder", help="a CSV with one row per run folder: settings, time, best accuracy per kind")
+    lad.add_argument("--runs", required=True, help="folder holding the run folders")
+    lad.add_argument("--out", required=True, help="the CSV to write")
+    lad.add_argument("names", nargs="+", help="run folder names, in the table's order")
     args = parser.parse_args(argv)
     return {"generate": _cmd_generate, "train": _cmd_train, "evaluate": _cmd_evaluate,
-            "export": _cmd_export}[args.command](args)
+            "export": _cmd_export, "ladder": _cmd_ladder}[args.command](args)

@@ -1,4 +1,4 @@
-"""How a dataset's scenes and questions are drawn: the named presets ``extended`` and ``paper``.
+"""How a dataset's scenes and questions are drawn: the named presets ``course``, ``extended`` and ``paper``.
 
 A :class:`Preset` fixes everything the generator chooses: which kinds of questions an image gets
 and how many, how a question's subject is drawn, the squares' size, the centres' range and their
@@ -43,9 +43,13 @@ class Preset(NamedTuple):
     center_range: tuple[int, int]
 
 
-#: The named presets. ``extended`` is this course's dataset (the default); ``paper`` is the setup
-#: of Santoro et al. (2017) as the PyTorch reproduction (kimhc6028/relational-networks) draws it.
+#: The named presets. ``course`` is the lesson's dataset, sized for a CPU (notebook 06): the paper's
+#: two kinds of questions, drawn balanced, on objects that never touch. ``extended`` adds a third,
+#: harder kind (ternary); ``paper`` is the setup of Santoro et al. (2017) as the PyTorch
+#: reproduction (kimhc6028/relational-networks) draws it.
 PRESETS = {
+    "course": Preset("course", ("non_relational", "binary"), QUESTIONS_PER_KIND, "balanced", OBJECT_SIZE,
+                     MIN_DISTANCE, CENTER_RANGE),
     "extended": Preset("extended", KINDS, QUESTIONS_PER_KIND, "balanced", OBJECT_SIZE, MIN_DISTANCE, CENTER_RANGE),
     "paper": Preset("paper", ("non_relational", "binary"), 10, "uniform", 11, 10, (5, 69)),
 }

@@ -1,0 +1,50 @@
+# The Sort-of-CLEVR runs of notebook 06 (preset `course`), as they were made on a 2-core CPU.
+#
+# Usage, from the repository root (each run resumes when its folder exists; rerun to go on):
+#   bash data/pretrained/soc_06_course_runs.sh state     # section 2: the state RN and the state MLP
+#   bash data/pretrained/soc_06_course_runs.sh ladder    # section 3: the failing step alone (non-relational only)
+#   bash data/pretrained/soc_06_course_runs.sh pixels    # section 4: the pixel RN and the CNN+MLP
+#   bash data/pretrained/soc_06_course_runs.sh export    # the four models -> data/pretrained, the ladder -> its CSV
+# PYTHON (default python3) runs the commands; RUNS (default data/sort_of_clevr_course/runs) holds the run folders.
+set -euo pipefail
+PY=${PYTHON:-python3}
+DATA=data/sort_of_clevr_course
+RUNS=${RUNS:-$DATA/runs}
+[ -f "$DATA/train.npz" ] || "$PY" -m rnlib.sort_of_clevr generate --preset course --seed 0 --out "$DATA"
+
+# The recipe that passed the ladder (section 3): Adam warmed up linearly to 1e-3 over 500 batches, then a
+# cosine decay to 1e-5 at the last batch (the state models warm up over 1,000 batches); no dropout; the course CNN (4 x 4 cells) with each pixel's row and
+# column as two more input channels; the RN on unordered pairs.
+RECIPE="--lr 1e-3 --warmup-steps 500 --cosine --dropout 0"
+PIXELS="--cnn course --coordinate-input"
+
+train() { name=$1; shift
+  mkdir -p "$RUNS/$name"
+  # shellcheck disable=SC2068
+  "$PY" -m rnlib.sort_of_clevr train --run-dir "$RUNS/$name" --data "$DATA" --log-every 500 $@ 2>&1 \
+    | grep --line-buffered -v "^[WI]0000\|absl::InitializeLog" | tee -a "$RUNS/$name/train.log"; }
+
+case "${1:?state, ladder, pixels or export}" in
+state)
+  train state_rn --model rn_state --epochs 8 $RECIPE --warmup-steps 1000
+  train state_mlp --model mlp_state --epochs 8 $RECIPE --warmup-steps 1000 ;;
+ladder)  # one change at a time from the recipe, on the non-relational questions only, 4 epochs (392,000 questions)
+  K="--kinds non_relational --epochs 4"
+  train nonrel_rn_recipe --model rn --pairs unordered $PIXELS $K $RECIPE
+  train nonrel_rn_no_coordinates --model rn --pairs unordered --cnn course $K $RECIPE
+  train nonrel_rn_paper_lr --model rn --pairs unordered $PIXELS $K --lr 2.5e-4 --dropout 0
+  train nonrel_cnn_mlp_recipe --model cnn_mlp $PIXELS $K $RECIPE ;;
+pixels)  # the same questions, the same schedule for both
+  E=${EPOCHS:-8}
+  train rn --model rn --pairs unordered $PIXELS --epochs "$E" $RECIPE
+  train cnn_mlp --model cnn_mlp $PIXELS --epochs "$E" $RECIPE ;;
+export)
+  for pair in "rn:sort_of_clevr_course_rn" "cnn_mlp:sort_of_clevr_course_cnn_mlp" \
+              "state_rn:sort_of_clevr_course_state_rn" "state_mlp:sort_of_clevr_course_state_mlp"; do
+    "$PY" -m rnlib.sort_of_clevr export --run-dir "$RUNS/${pair%%:*}" --name "${pair#*:}" --data "$DATA" \
+      --seed 1 --images 1000 --machine "${MACHINE:-CPU (2 cores)}" 2>&1 | grep -v "^[WI]0000\|absl::InitializeLog" | tail -1
+  done
+  "$PY" -m rnlib.sort_of_clevr ladder --runs "$RUNS" --out data/pretrained/sort_of_clevr_course_ladder.csv \
+    nonrel_rn_recipe nonrel_rn_no_coordinates nonrel_rn_paper_lr nonrel_cnn_mlp_recipe ;;
+*) echo "unknown step $1: state, ladder, pixels or export" >&2; exit 2 ;;
+esac
