@@ -83,6 +83,24 @@ def test_committed_weights_reproduce_their_accuracy_on_a_new_seed(name, points, 
         assert abs(got["accuracy"] - want["accuracy"]) <= points / 100, (key, got["accuracy"], want["accuracy"])
 
 
+# The four models of notebook 06 (preset course) against a new seed, as a learner checks them with one command:
+# `evaluate --weights W --seed 4243 --images 200` (4,000 questions, 2,000 per kind) against the 1,000-picture
+# fresh set of seed 1 in their results: overall within 1.5 points, each kind within 3 (a kind's standard error
+# on 2,000 questions is at most 1.1 points).
+@pytest.mark.parametrize("name", ["rn", "cnn_mlp", "state_rn", "state_mlp"])
+def test_course_models_reproduce_their_accuracy_on_a_new_seed(name, capsys):
+    weights = PRETRAINED / f"sort_of_clevr_course_{name}.keras"
+    results = json.loads(weights.with_name(f"{weights.stem}_results.json").read_text())
+    committed = results["fresh_test"]["accuracy"]
+    assert results["preset"] == "course" and committed["count"] == 20_000
+    assert soc.main(["evaluate", "--weights", str(weights), "--seed", "4243", "--images", "200"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["preset"] == "course" and report["questions"] == 4000
+    assert abs(report["accuracy"]["accuracy"] - committed["accuracy"]) <= 0.015
+    for kind in ("non_relational", "binary"):
+        assert abs(report["accuracy"][kind]["accuracy"] - committed[kind]["accuracy"]) <= 0.03, kind
+
+
 def test_export_writes_weights_curves_and_results(tmp_path, capsys):
     data_dir, run_dir, out = tmp_path / "data", tmp_path / "run", tmp_path / "pretrained"
     assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "2", "--test", "1"]) == 0

@@ -7,23 +7,18 @@
 # Each run trains in data/sort_of_clevr/runs/NAME (resuming it when it exists) for MINUTES, all runs
 # side by side on the one GPU; each run directory comes back as $OUT/NAME.tar with its log.
 #
-# How the committed weights were made (session 2, NVIDIA H200, about 15 s per epoch per run; the
-# script then wrote to runs/rn_sum, which became data/sort_of_clevr/runs/rn), in this form:
+# How the committed extended-preset weights were made (session 2, NVIDIA H200, about 15 s per epoch per run):
 #   bash data/pretrained/gpu_run.sh 8 'rn_mean: --model rn --reduction mean' 'rn: --model rn' 'cnn_mlp: --model cnn_mlp'
 #   bash data/pretrained/gpu_run.sh 3.4 'rn: --model rn'                     # 12 more epochs of the RN alone
-# The first runs (rn, cnn_mlp, rn_mean, rn_reference, rn_lr1e-3, ...) are finished: their folders keep
-# history, config, logs and best.keras, not their checkpoints. The runs to go on with are the paper-preset
-# ones, which keep their checkpoints.
-# The paper-preset runs of data/pretrained/soc_06_runs.sh go on here with the same arguments (their run
-# folders are committed; --data after the script's own --data wins):
+# Those runs and the paper-preset runs are finished or abandoned: their folders were removed from the repository
+# (data/pretrained/sort_of_clevr_earlier_attempts.csv keeps their settings and results). One run keeps its
+# checkpoint, for a GPU to decide it (notebook 06, appendix): paper_rn_2017, the paper preset trained as the
+# PyTorch reproduction's README runs were in 2017 (no dropout, one question kind per batch, PyTorch's BatchNorm
+# constants), 12 float32 epochs on a CPU, still at the colour-blind plateau. To go on with it to epoch 20:
 #   GENERATE="--preset paper --out data/sort_of_clevr_paper --seed 0" bash data/pretrained/gpu_run.sh 9 \
-#     'paper_rn: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto' \
-#     'paper_cnn_mlp: --model cnn_mlp --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto'
-# and, side by side, the reproduction's 2017 recipe (its F.dropout was a no-op in 2017's PyTorch; its 2022 log had dropout on):
-#     'paper_rn_nodrop: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision auto --dropout 0' \
-#     'paper_rn_2017: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision float32 --dropout 0 --kind-batches --batchnorm pytorch'
-# (paper_rn_2017 trains as the reproduction's README runs did in 2017: no dropout, one question kind per batch,
-# PyTorch's BatchNorm momentum and epsilon.)
+#     'paper_rn_2017: --model rn --data data/sort_of_clevr_paper --preset paper --init pytorch_all --cnn-order relu_bn --lr 1e-4 --batch-size 64 --precision float32 --dropout 0 --kind-batches --batchnorm pytorch --epochs 20'
+# (--data and --epochs after the script's own win.) The course preset's runs (data/pretrained/soc_06_course_runs.sh)
+# go through the same script with their own arguments and --data data/sort_of_clevr_course.
 M=${1:?minutes}; shift
 python3 -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade --target /tmp/site .whl/*.whl || exit 3
 export PYTHONPATH=/tmp/site:$PWD KERAS_BACKEND=jax XLA_PYTHON_CLIENT_PREALLOCATE=false PYTHONUNBUFFERED=1
