@@ -87,8 +87,11 @@ def main(argv=None) -> int:
         os.execve(python, cmd, env)
         return 0  # (not reached: execve does not return)
     else:
-        # --durations: every run (CI too) ends with the slowest tests, to keep the suite short
-        cmd = [python, "-m", "pytest", "-q", "--durations=20", "tests"] + extra + args.pytest_args
+        # --durations: every run (CI too) ends with the slowest tests, to keep the suite short.
+        # -n auto: one pytest-xdist worker per CPU; --dist loadgroup keeps the tests that execute notebooks
+        # in the checkout (group "notebooks": they share its data/ folder) on one worker, in order.
+        cmd = [python, "-m", "pytest", "-q", "--durations=20", "-n", "auto", "--dist", "loadgroup",
+               "tests"] + extra + args.pytest_args
     print("[rnlib] " + " ".join(cmd), flush=True)
     return subprocess.run(cmd, cwd=ROOT, env=env).returncode
 

