@@ -324,7 +324,8 @@ def _cmd_export(args) -> int:
 
 
 def run_summary(run_dir) -> dict:
-    """One row for a table of runs: the run's settings, how long it trained, its best validation accuracy per kind.
+    """One row for a table of runs: the run's settings, how long it trained, its best validation accuracy per kind,
+    and its overall validation accuracy at every epoch (``all_by_epoch``).
 
     Reads the run folder's ``config.json``, ``kinds.csv`` (:class:`KindHistory`) and :data:`EPOCH_SECONDS`;
     the best epoch is the one with the highest overall validation accuracy (the one ``best.keras`` holds).
@@ -346,6 +347,7 @@ def run_summary(run_dir) -> dict:
            "epochs": len(kinds["epoch"]), "best_epoch": best + 1, "questions_trained": clock["questions"],
            "minutes": round(clock["seconds"] / 60, 1)}
     row |= {k: round(v[best], 4) for k, v in kinds.items() if k != "epoch"}
+    row["all_by_epoch"] = " ".join(f"{v:.3f}" for v in kinds["all"])
     return row
 
 
