@@ -86,9 +86,12 @@ def test_committed_weights_reproduce_their_accuracy_on_a_new_seed(name, points, 
 # The four models of notebook 06 (preset course) against a new seed, as a learner checks them with one command:
 # `evaluate --weights W --seed 4243 --images 200` (4,000 questions, 2,000 per kind) against the 1,000-picture
 # fresh set of seed 1 in their results: overall within 1.5 points, each kind within 3 (a kind's standard error
-# on 2,000 questions is at most 1.1 points).
-@pytest.mark.parametrize("name", ["rn", "cnn_mlp", "state_rn", "state_mlp"])
-def test_course_models_reproduce_their_accuracy_on_a_new_seed(name, capsys):
+# on 2,000 questions is at most 1.1 points, but a picture's 10 questions of a kind share one scene). One
+# exception, measured: the pixel CNN+MLP's binary accuracy, near the answer prior, follows which answers a
+# 200-picture set asks more than the others do: 0.481, 0.471, 0.475, 0.454, 0.445, 0.453 on seeds 4243, 5-9
+# against 0.4505 on its 1,000 pictures of seed 1, so it gets 4 points.
+@pytest.mark.parametrize("name, kind_points", [("rn", 3), ("cnn_mlp", 4), ("state_rn", 3), ("state_mlp", 3)])
+def test_course_models_reproduce_their_accuracy_on_a_new_seed(name, kind_points, capsys):
     weights = PRETRAINED / f"sort_of_clevr_course_{name}.keras"
     results = json.loads(weights.with_name(f"{weights.stem}_results.json").read_text())
     committed = results["fresh_test"]["accuracy"]
@@ -98,7 +101,7 @@ def test_course_models_reproduce_their_accuracy_on_a_new_seed(name, capsys):
     assert report["preset"] == "course" and report["questions"] == 4000
     assert abs(report["accuracy"]["accuracy"] - committed["accuracy"]) <= 0.015
     for kind in ("non_relational", "binary"):
-        assert abs(report["accuracy"][kind]["accuracy"] - committed[kind]["accuracy"]) <= 0.03, kind
+        assert abs(report["accuracy"][kind]["accuracy"] - committed[kind]["accuracy"]) <= kind_points / 100, kind
 
 
 def test_export_writes_weights_curves_and_results(tmp_path, capsys):
@@ -166,7 +169,7 @@ def test_cli_trains_and_evaluates_the_state_rn(tmp_path, capsys):
     assert soc.main(["generate", "--out", str(data_dir), "--seed", "0", "--train", "3", "--test", "2"]) == 0
     args = ["train", "--model", "rn_state", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(data_dir)]
     assert soc.main(args + ["--cnn-order", "relu_bn"]) == 2
-    assert "has no CNN" in capsys.readouterr().err
+    assert "the rn_state model has no such setting: --cnn-order" in capsys.readouterr().err
     assert soc.main(args + ["--batchnorm", "pytorch"]) == 2
     assert soc.main(args) == 0
     assert json.loads((run_dir / "config.json").read_text())["model"] == "rn_state"
