@@ -29,8 +29,8 @@ state)
   train state_rn --model rn_state --epochs 8 $RECIPE --warmup-steps 1000
   train state_mlp --model mlp_state --epochs 8 $RECIPE --warmup-steps 1000 ;;
 ladder)  # one change at a time from the recipe, on the non-relational questions only, 4 epochs of 98,000 questions
-  # (the session that made them ran the recipe for 3 epochs, and stopped the two others after their first epoch,
-  # each below the recipe's first epoch: the CPU's hours went to section 4)
+  # (the session that made them stopped the wide CNN after its first epoch, well below the recipe's first epoch,
+  # so that the CPU hours could go to section 4; the other two ran their 4 epochs, with pauses)
   K="--kinds non_relational --epochs 4"
   train nonrel_rn_recipe --model rn --pairs unordered $PIXELS $K $RECIPE
   train nonrel_rn_wide_cnn --model rn --pairs unordered $PIXELS $K $RECIPE --filters 32,64,128,256
