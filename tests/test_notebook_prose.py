@@ -43,12 +43,7 @@ PUBLISHED_VALUES = sorted({float(x) for numbers in PUBLISHED.values() for x in n
 
 #: Known failures, one entry per notebook cell (by cell id), each with the issue that fixes it and
 #: the numbers it may still quote until then. Any other unsourced number in that cell still counts.
-KNOWN_UNSOURCED = {
-    # issue 34: notebook 04, section 5's reading of the curves quotes the seed's images seen in
-    # millions (3.7), the LSTM's L2 penalty at the start (1.3) and a standard error (0.014) that no
-    # cell of 04 prints; fixed in notebook 04 by another change.
-    ("04_training.ipynb", "a83ac7e3"): {"0.014", "1.3", "3.7"},
-}
+KNOWN_UNSOURCED = {}
 
 NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d+(?![\w.])")
 ARXIV_ID = re.compile(r"\d{4}\.\d{4,5}")  # 1706.01427: an identifier, not a measurement
