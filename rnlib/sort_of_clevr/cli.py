@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 import keras
 import numpy as np
 
+from ..data import display_path
 from ..encoders import BATCHNORMS, CNN_ORDERS
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, _split_seed, answer_distribution, dataset_preset,
                        generate, generate_dataset, load_dataset, make_dataset)
@@ -93,16 +95,12 @@ class _EpochClock(keras.callbacks.Callback):
         self.path, self.batch_size, self.per_epoch = Path(path), int(batch_size), int(questions_per_epoch)
 
     def on_epoch_begin(self, epoch, logs=None):
-        import time
-
         self.start, self.steps = time.time(), 0
 
     def on_train_batch_end(self, batch, logs=None):
         self.steps += 1
 
     def on_epoch_end(self, epoch, logs=None):
-        import time
-
         new = not self.path.exists()
         with open(self.path, "a") as f:
             f.write(("epoch,seconds,questions\n" if new else "")
@@ -157,7 +155,7 @@ def _cmd_train(args) -> int:
         return 2
     run_dir = Path(args.run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
-    config = {"model": args.model, "data": _relative(data_dir), "preset": preset, "batch_size": args.batch_size,
+    config = {"model": args.model, "data": display_path(data_dir), "preset": preset, "batch_size": args.batch_size,
               "learning_rate": args.lr, "shuffle_seed": args.shuffle_seed, "train_images": args.train_images,
               "test_images": args.test_images}
     # (runs made before an option existed have no such key: they used its default)
@@ -221,7 +219,7 @@ def _cmd_train(args) -> int:
           f"validation questions, batch {args.batch_size}, Adam {args.lr}"
           f"{f' (warm-up {args.warmup_steps} steps' if args.warmup_steps else ''}"
           f"{(', then' if args.warmup_steps else ' (') + f' cosine over {steps - args.warmup_steps} steps)' if args.cosine else (')' if args.warmup_steps else '')}"
-          f", {args.epochs} epochs, precision {keras.mixed_precision.global_policy().name}, run dir {_relative(run_dir)}",
+          f", {args.epochs} epochs, precision {keras.mixed_precision.global_policy().name}, run dir {display_path(run_dir)}",
           flush=True)
     model_options = {k: v for k, v in options.items() if k in _MODEL_OPTIONS[args.model]}
     model = MODELS[args.model](learning_rate=lr, init=args.init, dropout=args.dropout, **model_options)
@@ -234,22 +232,14 @@ def _cmd_train(args) -> int:
     best = run_dir / "best.keras"
     if best.exists():
         results = evaluate_model(load_model(best), test_data)
-        results = {"model": args.model, "preset": preset, "weights": _relative(best),
+        results = {"model": args.model, "preset": preset, "weights": display_path(best),
                    "epochs_done": len(history.get("epoch", [])),
-                   "split": f"validation (test.npz of {_relative(data_dir)}, {len(test_data['images'])} images"
+                   "split": f"validation (test.npz of {display_path(data_dir)}, {len(test_data['images'])} images"
                             f"{', kinds ' + ','.join(kinds) if kinds else ''})",
                    "accuracy": results}
         (run_dir / "results.json").write_text(json.dumps(results, indent=1) + "\n")
         print(json.dumps(results, indent=1))
     return 0
-
-
-def _relative(path) -> str:
-    """``path`` relative to the repository root when it lies inside it (results never hold a machine's paths)."""
-    from ..data import DATA_DIR
-
-    path, root = Path(path).resolve(), DATA_DIR.resolve().parent
-    return str(path.relative_to(root)) if path.is_relative_to(root) else str(path)
 
 
 def _check_same_preset(weights_preset_name: str, data_dir: Path, weights) -> str | None:
@@ -270,11 +260,11 @@ def _cmd_evaluate(args) -> int:
         if error:
             print(error, file=sys.stderr)
             return 2
-        data, what = load_dataset(Path(args.data) / "test.npz"), _relative(Path(args.data) / "test.npz")
+        data, what = load_dataset(Path(args.data) / "test.npz"), display_path(Path(args.data) / "test.npz")
     else:
         data, what = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset), None
     result = evaluate_model(model, data, args.batch_size)
-    out = {"weights": _relative(args.weights), "preset": preset}
+    out = {"weights": display_path(args.weights), "preset": preset}
     out |= {"data": what} if what else {"seed": args.seed, "images": args.images}
     out |= {"questions": int(data["answers"].size), "accuracy": result,
             "colour_blind_reader": colour_blind_accuracy(data)}
@@ -301,7 +291,7 @@ def _cmd_export(args) -> int:
         if error:
             print(error, file=sys.stderr)
             return 2
-    results = {"name": args.name, "weights": _relative(weights), "curves": _relative(curves), "preset": preset,
+    results = {"name": args.name, "weights": display_path(weights), "curves": display_path(curves), "preset": preset,
                "config": config,
                "epochs_done": len(history.get("epoch", [])),
                "best_epoch": best_epoch, "best_val_accuracy": val_acc[best_epoch] if val_acc else None,
@@ -311,7 +301,7 @@ def _cmd_export(args) -> int:
     test_npz = Path(args.data or _default_data_dir(preset)) / "test.npz"
     if test_npz.exists():  # the validation set that picked best.keras (so slightly optimistic)
         kinds = config.get("kinds")
-        results["validation"] = {"what": f"{_relative(test_npz)} (picked the best epoch)"
+        results["validation"] = {"what": f"{display_path(test_npz)} (picked the best epoch)"
                                          f"{', kinds ' + ','.join(kinds) if kinds else ''}",
                                  "accuracy": evaluate_model(model, _only_kinds(load_dataset(test_npz), kinds))}
     data = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset)
@@ -360,7 +350,7 @@ def _cmd_ladder(args) -> int:
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(rows)
-    print(f"[sort_of_clevr] {len(rows)} runs -> {_relative(args.out)}")
+    print(f"[sort_of_clevr] {len(rows)} runs -> {display_path(args.out)}")
     return 0
 
 

@@ -158,11 +158,7 @@ def build_cnn_mlp_model(learning_rate=LEARNING_RATE, units=(256, 256), dropout: 
     x = _pixels(image, coordinate_input)
     x = keras.layers.Flatten(name="flatten")(cnn_feature_map(x, cnn=cnn, order=cnn_order, batchnorm=batchnorm,
                                                              filters=filters))
-    x = keras.layers.Concatenate(name="with_question")([x, question])
-    for k, u in enumerate(units):
-        x = keras.layers.Dense(u, activation="relu", name=f"mlp_{k}")(x)
-    x = keras.layers.Dropout(dropout, name="mlp_dropout")(x)
-    answer = keras.layers.Dense(len(ANSWERS), activation="softmax", dtype="float32", name="answer")(x)
+    answer = _mlp_answer(x, question, units, dropout)
     model = keras.Model({"image": image, "question": question}, answer, name="sort_of_clevr_cnn_mlp")
     return _finish(model, init, learning_rate, compile)
 
@@ -209,13 +205,18 @@ def build_state_mlp_model(learning_rate=LEARNING_RATE, units=STATE_MLP_UNITS, dr
     objects = keras.Input((len(COLORS), STATE_SIZE), name="objects")
     question = keras.Input((QUESTION_SIZE,), name="question")
     x = keras.layers.Flatten(name="flatten")(objects)
+    answer = _mlp_answer(x, question, units, dropout)
+    model = keras.Model({"objects": objects, "question": question}, answer, name="sort_of_clevr_state_mlp")
+    return _finish(model, init, learning_rate, compile)
+
+
+def _mlp_answer(x, question, units, dropout):
+    """Both MLP models' head: the flat input with the question appended, Dense ReLU layers, dropout, the softmax."""
     x = keras.layers.Concatenate(name="with_question")([x, question])
     for k, u in enumerate(units):
         x = keras.layers.Dense(u, activation="relu", name=f"mlp_{k}")(x)
     x = keras.layers.Dropout(dropout, name="mlp_dropout")(x)
-    answer = keras.layers.Dense(len(ANSWERS), activation="softmax", dtype="float32", name="answer")(x)
-    model = keras.Model({"objects": objects, "question": question}, answer, name="sort_of_clevr_state_mlp")
-    return _finish(model, init, learning_rate, compile)
+    return keras.layers.Dense(len(ANSWERS), activation="softmax", dtype="float32", name="answer")(x)
 
 
 def _pixels(image, coordinate_input):
