@@ -573,10 +573,13 @@ def _cmd_export(args) -> int:
         results.setdefault("also", {})[display_path(path)] = {
             "images": "drawn from structured_rep", **evaluate_examples(model, examples, None)}
     data = results.get("data", {})
+    previous = out / f"{args.name}_results.json"  # an earlier export under this name: its looks at real dev count too
+    looks = json.loads(previous.read_text()).get("protocol", {}).get("dev_looks", 0) if previous.exists() else 0
     results["protocol"] = {  # what touched the model, for a reader who must know whether a score is zero-shot
         "trained_on": data.get("train"), "selected_on": data.get("validation"),
         "selection": "the epoch with the best validation accuracy", "words_only_from": config.get("vocabulary_extra", []),
-        "scored_only": [display_path(p) for p in args.also or []]}
+        "scored_only": [display_path(p) for p in args.also or []],
+        "dev_looks": looks + sum(Path(p).name == "dev.json" for p in args.also or [])}
     results.update(name=args.name, weights=display_path(weights), curves=display_path(curves), command=args.command_line,
                    machine=args.machine, config=config, history={k: [round(v, 5) for v in vals]
                                                                   for k, vals in history.items()})

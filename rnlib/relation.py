@@ -36,8 +36,9 @@ from keras import ops
 
 __all__ = ["PAIR_MODES", "REDUCTIONS", "pair_indices", "pairs", "RelationNetwork"]
 
-#: Values of ``RelationNetwork(pairs=...)``.
-PAIR_MODES = ("ordered", "unordered")
+#: Values of ``RelationNetwork(pairs=...)``. ``"singles"`` is the control without relations: g sees
+#: one object at a time, ``f(sum_i g([o_i; q]))`` (a set network, Zaheer et al.'s Deep Sets).
+PAIR_MODES = ("ordered", "unordered", "singles")
 #: Values of ``RelationNetwork(reduction=...)``.
 REDUCTIONS = ("sum", "mean")
 
@@ -48,6 +49,7 @@ def pair_indices(n: int, self_pairs: bool = True, pairs: str = "ordered"):
     ``pairs="ordered"`` keeps every ordered pair (i, j) (so both (0, 1) and (1, 0));
     ``pairs="unordered"`` keeps i < j only (the same setting, under the same name, as
     ``RelationNetwork(pairs=...)``). ``self_pairs=True`` adds the pairs (i, i).
+    ``pairs="singles"`` gives each object once, as (i, i) (``self_pairs`` does not apply).
     Row-major means pair number ``k`` runs over ``j`` fastest: (0, 0), (0, 1), ..., (1, 0), ...
     With ``pairs="ordered", self_pairs=True`` that is simply ``k = i * n + j``.
 
@@ -56,23 +58,25 @@ def pair_indices(n: int, self_pairs: bool = True, pairs: str = "ordered"):
 
     Introduced in notebooks/03_relation_network.ipynb.
     """
-    ordered = _is_ordered(pairs)
+    _check_mode(pairs)
     i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
     i, j = i.reshape(-1), j.reshape(-1)
-    keep = _keep(i, j, self_pairs, ordered)
+    keep = _keep(i, j, self_pairs, pairs)
     return i[keep].astype("int32"), j[keep].astype("int32")
 
 
-def _is_ordered(pairs) -> bool:
-    """``pairs`` ("ordered" or "unordered") as a bool; a clear error for anything else."""
+def _check_mode(pairs) -> str:
+    """``pairs`` itself when it is one of :data:`PAIR_MODES`; a clear error for anything else."""
     if pairs not in PAIR_MODES:
         raise ValueError(f"pairs must be one of {PAIR_MODES}; got {pairs!r}.")
-    return pairs == "ordered"
+    return pairs
 
 
-def _keep(i, j, self_pairs, ordered):
+def _keep(i, j, self_pairs, mode):
     """Which grid cells (i, j) are pairs; works on NumPy arrays and on keras.ops tensors alike."""
-    if ordered:
+    if mode == "singles":
+        return (i == j) if isinstance(i, np.ndarray) else ops.equal(i, j)
+    if mode == "ordered":
         return (i != j) | self_pairs if isinstance(i, np.ndarray) else ops.logical_or(
             ops.not_equal(i, j), self_pairs)
     if isinstance(i, np.ndarray):
@@ -92,18 +96,20 @@ class _PairIndex:
     ``i``, ``j``: object indices of the P pairs (row-major). ``grid``: for each of the n * n cells
     (i, j), row-major, the pair number k, or P when (i, j) is not a pair. ``full`` is True for
     ordered pairs with self pairs, where pair k is simply cell k and no gathering is needed.
+    ``singles``: each object alone (g sees [o_i; q]), pair k is object k.
     """
 
-    def __init__(self, n, self_pairs, ordered):
+    def __init__(self, n, self_pairs, mode):
         self.n = n
-        self.full = bool(ordered and self_pairs)
+        self.singles = mode == "singles"
+        self.full = bool(mode == "ordered" and self_pairs)
         if self.full:
             self.count = n * n
             return
         if isinstance(n, int):
             i, j = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
             i, j = i.reshape(-1), j.reshape(-1)
-            keep = _keep(i, j, self_pairs, ordered)
+            keep = _keep(i, j, self_pairs, mode)
             self.count = int(keep.sum())
             self.i = i[keep].astype("int32")
             self.j = j[keep].astype("int32")
@@ -113,7 +119,7 @@ class _PairIndex:
         r = ops.arange(n, dtype="int32")
         i = ops.reshape(ops.broadcast_to(ops.expand_dims(r, 1), (n, n)), (-1,))
         j = ops.reshape(ops.broadcast_to(ops.expand_dims(r, 0), (n, n)), (-1,))
-        keep = _keep(i, j, self_pairs, ordered)
+        keep = _keep(i, j, self_pairs, mode)
         keep_int = ops.cast(keep, "int32")
         self.count = ops.sum(keep_int)
         where = ops.nonzero(keep)[0]
@@ -123,9 +129,12 @@ class _PairIndex:
 
 
 def _pair_tensor(objects, question, index: _PairIndex):
-    """[o_i; o_j; q] for every pair of ``index``: (batch, P, 2d + q)."""
+    """[o_i; o_j; q] for every pair of ``index``: (batch, P, 2d + q); [o_i; q] for singles (batch, n, d + q)."""
     batch, n = _dim(objects, 0), index.n
     d, qd = objects.shape[-1], question.shape[-1]
+    if index.singles:
+        q = ops.broadcast_to(ops.expand_dims(question, 1), (batch, n, qd))
+        return ops.concatenate([objects, ops.cast(q, objects.dtype)], axis=-1)
     if index.full:
         first = ops.broadcast_to(ops.expand_dims(objects, 2), (batch, n, n, d))
         second = ops.broadcast_to(ops.expand_dims(objects, 1), (batch, n, n, d))
@@ -144,17 +153,18 @@ def pairs(objects, question, self_pairs: bool = True, pairs: str = "ordered"):
     Row ``k`` is ``[o_i; o_j; q]`` (object i, then object j, then the question) for the k-th pair
     of :func:`pair_indices` (row-major over (i, j)). ``pairs="ordered", self_pairs=True`` gives all
     P = n * n ordered pairs, with pair (i, j) at row ``i * n + j``; ``pairs="unordered"`` keeps i < j
-    (i <= j with ``self_pairs``), P = n (n - 1) / 2 (or n (n + 1) / 2). ``n`` may be unknown
+    (i <= j with ``self_pairs``), P = n (n - 1) / 2 (or n (n + 1) / 2); ``pairs="singles"`` gives
+    ``[o_i; q]``, (batch, n, d + q). ``n`` may be unknown
     until the graph runs. This is what :class:`RelationNetwork` (same ``pairs`` and ``self_pairs``
     settings) feeds to ``g_theta`` when ``shortcut=False``.
 
     Introduced in notebooks/03_relation_network.ipynb.
     """
-    ordered = _is_ordered(pairs)
+    _check_mode(pairs)
     objects = ops.convert_to_tensor(objects)
     question = ops.convert_to_tensor(question)
     _check_ranks(objects.shape, question.shape)
-    return _pair_tensor(objects, question, _PairIndex(_dim(objects, 1), self_pairs, ordered))
+    return _pair_tensor(objects, question, _PairIndex(_dim(objects, 1), self_pairs, pairs))
 
 
 def _check_ranks(objects_shape, question_shape):
@@ -183,7 +193,8 @@ class RelationNetwork(keras.layers.Layer):
             code: Dense, BatchNorm, ReLU, Dropout twice).
         pairs: ``"ordered"``: all ordered pairs (i, j), n * n of them with ``self_pairs``;
             ``"unordered"``: i < j only (i <= j with ``self_pairs``), half the work. The paper
-            uses ordered pairs.
+            uses ordered pairs. ``"singles"``: no pairs, g sees one object and the question,
+            ``f(sum_i g([o_i; q]))``: the control that shows what the pairs add.
         self_pairs: include the pairs (i, i).
         reduction: ``"sum"`` (the paper) or ``"mean"`` over the valid pairs (with a mask, the
             pairs between unmasked objects), which keeps the scale independent of n.
@@ -221,7 +232,7 @@ class RelationNetwork(keras.layers.Layer):
         self.f_units = tuple(int(u) for u in f_units)
         if not self.g_units:
             raise ValueError("g_units must name at least one layer: g_theta is the relation MLP.")
-        _is_ordered(pairs)  # ValueError for anything but "ordered" / "unordered"
+        _check_mode(pairs)  # ValueError for anything but "ordered" / "unordered" / "singles"
         if reduction not in REDUCTIONS:
             raise ValueError(f"reduction must be one of {REDUCTIONS}; got {reduction!r}.")
         if not 0.0 <= float(f_dropout) < 1.0:
@@ -250,7 +261,7 @@ class RelationNetwork(keras.layers.Layer):
     # -- Keras plumbing -------------------------------------------------------------------------
     def build(self, objects_shape, question_shape):
         _check_ranks(objects_shape, question_shape)
-        width = 2 * objects_shape[-1] + question_shape[-1]
+        width = (1 if self.pairs == "singles" else 2) * objects_shape[-1] + question_shape[-1]
         for k, dense in enumerate(self.g_layers):
             dense.build((None, None, width))
             width = self.g_units[k]
@@ -290,11 +301,13 @@ class RelationNetwork(keras.layers.Layer):
             mask = ops.any(ops.not_equal(objects, 0), axis=-1)
         if not self.built:
             self.build(objects.shape, question.shape)
-        index = _PairIndex(_dim(objects, 1), self.self_pairs, self.pairs == "ordered")
+        index = _PairIndex(_dim(objects, 1), self.self_pairs, self.pairs)
         valid = None
         if mask is not None:
             m = ops.cast(mask, objects.dtype)
-            if index.full:
+            if index.singles:
+                valid = m
+            elif index.full:
                 valid = ops.reshape(ops.expand_dims(m, 2) * ops.expand_dims(m, 1),
                                     (_dim(objects, 0), index.count))
             else:
@@ -319,6 +332,8 @@ class RelationNetwork(keras.layers.Layer):
         d = objects.shape[-1]
         kernel = ops.cast(dense.kernel, objects.dtype)
         first = ops.matmul(objects, kernel[:d])            # W_a o, (batch, n, u)
+        if index.singles:  # [o_i; q]: W_a o_i + (W_c q + b), nothing to share
+            return first + ops.expand_dims(ops.matmul(question, kernel[d:]) + ops.cast(dense.bias, objects.dtype), 1)
         second = ops.matmul(objects, kernel[d:2 * d])      # W_b o, (batch, n, u)
         third = ops.matmul(question, kernel[2 * d:]) + ops.cast(dense.bias, objects.dtype)  # (batch, u)
         if index.full:

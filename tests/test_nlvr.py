@@ -248,6 +248,7 @@ def test_export_then_evaluate_the_exported_file(trained_run, tmp_path, capsys):
     protocol = exported["protocol"]  # what the model was trained and selected on, recorded for zero-shot claims
     assert protocol["trained_on"].endswith("train.json") and protocol["selected_on"].endswith("dev.json")
     assert protocol["scored_only"] == [] and protocol["words_only_from"] == []
+    assert protocol["dev_looks"] == 0  # no real dev scored at export
     assert exported["train_sentences"] > 0
     model = nlvr.load_model(tmp_path / "tiny.keras")
     assert getattr(model, "optimizer", None) is None  # no optimizer state in the exported file

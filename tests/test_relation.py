@@ -111,7 +111,7 @@ def test_pairs_setting_has_one_name_and_a_clear_error():
     assert keras.ops.convert_to_numpy(pairs(objects, question, self_pairs=False, pairs="unordered")).shape[1] == len(i)
     for call in (lambda: pair_indices(4, pairs=False), lambda: pairs(objects, question, pairs="all"),
                  lambda: RelationNetwork(pairs="both")):
-        with pytest.raises(ValueError, match=r"pairs must be one of \('ordered', 'unordered'\)"):
+        with pytest.raises(ValueError, match=r"pairs must be one of \('ordered', 'unordered', 'singles'\)"):
             call()
 
 
@@ -320,3 +320,55 @@ def test_mask_zero_objects_equals_an_explicit_mask_and_survives_reloading(tmp_pa
     truncated = np.asarray(layer(objects[:1, :3], question[:1], training=False))
     np.testing.assert_allclose(implicit[:1], truncated, rtol=1e-5, atol=1e-6)
     assert RelationNetwork.from_config(layer.get_config()).mask_zero_objects
+
+
+# -- singles: the control without relations, f(sum_i g([o_i; q])) --------------------------------
+
+def reference_singles(layer, objects, question, mask):
+    """The singles layer's function in NumPy: g on [o_i; q] of every unmasked object, summed, then f."""
+    def bn(x, norm):
+        gamma, beta, mean, var = norm.get_weights()
+        return gamma * (x - mean) / np.sqrt(var + norm.epsilon) + beta
+
+    def mlp(x, dense_layers, norms):
+        for k, dense in enumerate(dense_layers):
+            w, c = dense.get_weights()
+            x = np.maximum(bn(x @ w + c, norms[k]), 0)
+        return x
+
+    out = []
+    for o, q, m in zip(objects, question, mask):
+        g = [mlp(np.concatenate([o[i], q]).astype("float64"), layer.g_layers, layer.g_norms) for i in np.nonzero(m)[0]]
+        out.append(mlp(np.sum(g, axis=0), layer.f_layers, layer.f_norms))
+    return np.array(out)
+
+
+@pytest.mark.parametrize("shortcut", [False, True], ids=["plain", "shortcut"])
+def test_singles_is_a_set_network_against_numpy(shortcut):
+    """pairs="singles": g sees one object and the question (d + q inputs); masked objects are left out."""
+    objects, question = data(batch=3, n=5, d=4, q=6)
+    mask = np.ones((3, 5), bool)
+    mask[0, 3:] = False
+    layer = RelationNetwork(g_units=(8, 7), f_units=(6,), pairs="singles", shortcut=shortcut,
+                            g_batchnorm=True, f_batchnorm=True)
+    layer(objects, question)
+    randomize_batchnorm(layer)
+    assert tuple(layer.g_layers[0].kernel.shape) == (4 + 6, 8)
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(objects, question, mask=mask)),
+                               reference_singles(layer, objects, question, mask), rtol=1e-4, atol=1e-4)
+    grid = keras.ops.convert_to_numpy(layer.pair_features(objects, question, mask=mask))
+    off_diagonal = ~np.eye(5, dtype=bool)
+    assert np.all(grid[:, off_diagonal] == 0) and np.all(grid[0, 3:, 3:] == 0)  # only (i, i), only unmasked
+    assert keras.ops.convert_to_numpy(pairs(objects, question, pairs="singles")).shape == (3, 5, 10)
+    i, j = pair_indices(5, pairs="singles")
+    assert i.tolist() == j.tolist() == list(range(5))
+
+
+def test_singles_with_n_unknown_until_run():
+    objects_in, question_in = keras.Input((None, 5)), keras.Input((3,))
+    layer = RelationNetwork(g_units=(8,), f_units=(4,), pairs="singles", shortcut=True)
+    model = keras.Model([objects_in, question_in], layer(objects_in, question_in))
+    for n in (1, 16):
+        objects, question = data(batch=2, n=n, d=5, q=3)
+        np.testing.assert_allclose(model.predict([objects, question], verbose=0),
+                                   keras.ops.convert_to_numpy(layer(objects, question)), rtol=1e-5, atol=1e-6)
