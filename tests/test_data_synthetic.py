@@ -491,3 +491,53 @@ def test_synth_command_line_takes_a_version(tmp_path):
     assert len(examples) == 24 and all(e.template in syn.templates_of(3) for e in examples)
     with pytest.raises(SystemExit):
         main(["synth", "--out", str(tmp_path / "v4"), "--version", "4"])
+
+
+# --- what `python -m rnlib.data synth` writes, pinned --------------------------------------------
+
+def _tree_digest(root) -> str:
+    """sha256 over (relative path, bytes) of every file under ``root``, in sorted path order."""
+    import hashlib
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()
+
+
+# Taken with the code of commit 8f3ae37 (before rnlib.data.synthetic became a package), by running
+# exactly these commands and _tree_digest on their folders.
+SYNTH_DIGESTS = {
+    # --groups 1000 --no-images: every JSON line, sidecar line and the COMPLETE stamp of the
+    # 1,000-group datasets (their JSON and sidecars are the same bytes as with images).
+    (2, 0, "json1000"): "690b77f22e398bbbf49959c285f8c49fa4aae9fd0c3517e4d22c6349d4456a9b",
+    (2, 1, "json1000"): "20f49f9d65a1c689bd44d5d5dfa49332626dbe5d68ee5781abafc1c9762765eb",
+    (3, 0, "json1000"): "de4a458b3d6e3eb8e757b1123db082688ad59e9bea522d0fd98a680d3dcf78d5",
+    (3, 1, "json1000"): "8af34034a73d74506943fd61337f3b10c1b228502330ec44389ce118247dd249",
+    # --split-groups 10 2 2 with images: every byte, PNGs included, of a 14-group dataset.
+    (2, 0, "img14"): "958d57e0c40866113d378bbd1758c345ae838ce80f65692ff2acb5fdf46508c5",
+    (2, 1, "img14"): "9cce77f2ad2ae476aea6d6fb594a1831dcc58449a0e7bb5a6b7508dd2f9bc414",
+    (3, 0, "img14"): "4f530e2b5e92e13f1c5ea1c5ac254d4191ed37f9899d1b6ae932137aa954a78b",
+    (3, 1, "img14"): "4eed56e98e945a924809702cd93923fe0b9756adf03968c568d9efdbeb8390b2",
+    # --groups 1000 with images (24,000 PNGs, about 17 s each): RNLIB_FULL_DIGESTS=1 checks these.
+    (2, 0, "full1000"): "6be108e14e71b2c878bcabef759becdc24962ba05c79d57f9e4c3ba8b68b0a01",
+    (2, 1, "full1000"): "860d47ac51e6ba6128d484dc2d28d3b1559c00f5fe4b408f881a27dc87ca3f42",
+    (3, 0, "full1000"): "0d71aeefc5a67af0c963cf744eefbc3860fcc6b14ae03f024dce7d648f405353",
+    (3, 1, "full1000"): "8230573a2139bd3a396b95a30276f5bc1d48fab5b735fc36c090a8365d27fc6b",
+}
+SYNTH_ARGS = {"json1000": ["--groups", "1000", "--no-images"], "img14": ["--split-groups", "10", "2", "2"],
+              "full1000": ["--groups", "1000"]}
+FULL = os.environ.get("RNLIB_FULL_DIGESTS") == "1"
+
+
+@pytest.mark.parametrize("version,seed,what", [
+    pytest.param(*key, marks=pytest.mark.skipif(key[2] == "full1000" and not FULL,
+                                                reason="24,000 PNGs: set RNLIB_FULL_DIGESTS=1"))
+    for key in SYNTH_DIGESTS])
+def test_synth_command_writes_the_same_bytes(version, seed, what, tmp_path):
+    from rnlib.data.__main__ import main
+    out = tmp_path / "ds"
+    assert main(["synth", "--out", str(out), "--seed", str(seed), "--version", str(version), "--no-progress",
+                 *SYNTH_ARGS[what]]) == 0
+    assert _tree_digest(out) == SYNTH_DIGESTS[version, seed, what]
