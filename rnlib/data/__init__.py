@@ -3,7 +3,8 @@
 - :mod:`rnlib.data.nlvr`: examples, image layout, loading, group splits, leakage checks, and what the
   sentence alone can tell (memorised and held out).
 - :mod:`rnlib.data.render`: draws an example's image from its ``structured_rep``.
-- :mod:`rnlib.data.synthetic`: the offline default dataset, in NLVR's exact format.
+- :mod:`rnlib.data.synthetic`: the offline default dataset, in NLVR's exact format (a package: scenes,
+  world, words, grammars, registry, dataset, checks).
 - :mod:`rnlib.data.download`: fetches the real NLVR JSON files (for users with internet).
 
 Command line: ``python -m rnlib.data render --json PATH --out DIR`` and
