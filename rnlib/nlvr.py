@@ -42,8 +42,9 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .data import DATA_DIR, NLVRFormatError, display_path, first_groups, random_example_split, read_examples, split_by_group
-from .data.synthetic import default_dataset, is_tower_scene, read_synthetic, sidecar_path, tokenize
+from .data import (DATA_DIR, NLVRFormatError, display_path, first_groups, normalize_sentence, random_example_split,
+                   read_examples, split_by_group)
+from .data.synthetic import default_dataset, is_tower_scene, read_synthetic, sidecar_path
 from .images import IMAGE_SIZE, NormalizationStats, normalization_stats
 from .models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
 from .batches import IMAGES_PER_EXAMPLE, NLVRBatches
@@ -495,7 +496,7 @@ def _cmd_train(args) -> int:
                    "epochs_done": len(history.get("epoch", [])),
                    "best_epoch": int(np.argmax(history["val_accuracy"])) + 1 if history.get("val_accuracy") else None,
                    "train_seconds": float(np.nansum(history.get("seconds", [0.0]))),
-                   "train_sentences": len({" ".join(tokenize(e.sentence)) for e in splits["train"]}),  # as rnlib.diagnosis counts them
+                   "train_sentences": len({normalize_sentence(e.sentence) for e in splits["train"]}),  # words as the vectorizer sees them
                    "glove_coverage": coverage}
         for split in splits:
             rows = _scored_examples(len(splits[split]), TRAIN_SCORED_EXAMPLES if split == "train" else None)

@@ -64,10 +64,10 @@ def from_display_path(text) -> Path:
 
 
 from .nlvr import (Example, Item, LeakageReport, NLVRFormatError, check_leakage, first_groups,
-                   held_out_sentence_accuracy, load_image, random_example_split, read_examples, read_png,
+                   held_out_sentence_accuracy, load_image, normalize_sentence, random_example_split, read_examples, read_png,
                    seen_sentence_share, sentence_memorization_accuracy, split_by_group, write_examples)
 from .render import BOX_ORDERS, COLORS, SHAPES, SIZES, render, save_png
 
 __all__ = ["DATA_DIR", "SHARED_NLVR", "ROOT", "display_path", "from_display_path", "Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "first_groups",
-           "held_out_sentence_accuracy", "seen_sentence_share", "sentence_memorization_accuracy", "load_image", "random_example_split", "read_examples", "read_png", "split_by_group", "write_examples",
+           "held_out_sentence_accuracy", "normalize_sentence", "seen_sentence_share", "sentence_memorization_accuracy", "load_image", "random_example_split", "read_examples", "read_png", "split_by_group", "write_examples",
            "BOX_ORDERS", "COLORS", "SHAPES", "SIZES", "render", "save_png"]

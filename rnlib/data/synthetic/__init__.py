@@ -24,7 +24,7 @@ byte-identical per seed; the version is part of the random seed and is recorded 
 Introduced in notebooks/01_data_and_preprocessing.ipynb.
 """
 
-from .checks import compare_statistics, label_balance, scene_statistics, vocabulary_coverage, tokenize
+from .checks import compare_statistics, label_balance, scene_statistics, vocabulary_coverage
 from .dataset import (PRESETS, SPLITS, SyntheticExample, default_dataset, generate, read_synthetic,
                       sidecar_path, split_sizes, write_dataset)
 from .registry import (GENERATOR_VERSION, GRAMMARS, KINDS, TEMPLATES, TOWER_SHARE, VERSIONS, check_version,

@@ -6,12 +6,10 @@ Introduced in notebooks/01_data_and_preprocessing.ipynb.
 
 from __future__ import annotations
 
-import re
-import string
 from collections import Counter, defaultdict
 from typing import Iterable, Sequence
 
-from ..nlvr import Example
+from ..nlvr import Example, normalize_sentence
 from ..render import SHAPES, SIZES
 from .scenes import COLOR_NAMES, is_tower_scene
 from .words import COLOR_WORDS, SIZE_WORDS
@@ -67,7 +65,7 @@ def scene_statistics(examples: Sequence[Example]) -> dict:
     stats["scatter: items touching a corner"] = _share(touches_edge(it, "corner") for it, _ in items)
     stats["scatter: items touching another item"] = _share(
         any(touching(it, o) for o in box if o is not it) for it, box in items)
-    stats["words per sentence (mean)"] = _mean(len(tokenize(e.sentence)) for e in examples)
+    stats["words per sentence (mean)"] = _mean(len(normalize_sentence(e.sentence).split()) for e in examples)
     return stats
 
 
@@ -92,14 +90,6 @@ def compare_statistics(synthetic, real) -> list[tuple[str, float, float]]:
     return [(name, a[name], b.get(name, float("nan"))) for name in a]
 
 
-_PUNCTUATION = re.compile(f"[{re.escape(string.punctuation)}]")
-
-
-def tokenize(sentence: str) -> list[str]:
-    """Lower-cased words without punctuation (as ``keras.layers.TextVectorization`` standardizes)."""
-    return _PUNCTUATION.sub("", sentence.lower()).split()
-
-
 def vocabulary_coverage(synthetic_sentences: Iterable[str], real_sentences: Iterable[str]) -> dict:
     """How much of real text a model trained on synthetic sentences has seen: the share of real
     tokens (and of distinct real words) whose word occurs in the synthetic sentences.
@@ -109,8 +99,8 @@ def vocabulary_coverage(synthetic_sentences: Iterable[str], real_sentences: Iter
 
     Introduced in notebooks/01_data_and_preprocessing.ipynb.
     """
-    vocab = {w for s in synthetic_sentences for w in tokenize(s)}
-    real = Counter(w for s in real_sentences for w in tokenize(s))
+    vocab = {w for s in synthetic_sentences for w in normalize_sentence(s).split()}
+    real = Counter(w for s in real_sentences for w in normalize_sentence(s).split())
     total = sum(real.values())
     covered = sum(n for w, n in real.items() if w in vocab)
     return {"token_coverage": covered / total if total else float("nan"),
