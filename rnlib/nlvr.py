@@ -267,16 +267,17 @@ def nlvr_metrics(probabilities, examples) -> dict:
             "predicted_true": float((p > 0.5).mean()), "kinds": kinds}
 
 
-def predict_images(model, cache, token_ids, batch_size: int = 256) -> np.ndarray:
-    """P(true) for every image of a cache: (E, 6), box orders in columns.
+def predict_images(model, cache, token_ids, batch_size: int = 256, examples=None) -> np.ndarray:
+    """P(true) for every image of a cache: (E, 6), box orders in columns; with ``examples`` (indices),
+    only those examples' rows, in that order.
 
     Introduced in notebooks/04_training.ipynb.
     """
     token_ids = np.asarray(token_ids, np.int32)
     batches = NLVRBatches(cache, token_ids, np.zeros(len(token_ids)), batch_size, orders="all", shuffle=False,
-                          input_name=_image_input(model))
+                          input_name=_image_input(model), examples=examples)
     out = [np.asarray(model.predict_on_batch(batches[i][0])).reshape(-1) for i in range(len(batches))]
-    return np.concatenate(out).reshape(len(token_ids), IMAGES_PER_EXAMPLE)
+    return np.concatenate(out).reshape(len(batches.examples), IMAGES_PER_EXAMPLE)
 
 
 def _image_input(model) -> str:
@@ -500,7 +501,7 @@ def _cmd_train(args) -> int:
                    "glove_coverage": coverage}
         for split in splits:
             rows = _scored_examples(len(splits[split]), TRAIN_SCORED_EXAMPLES if split == "train" else None)
-            probabilities = predict_images(best, _ExampleSubset(prepared.caches[split], rows), prepared.tokens[split][rows])
+            probabilities = predict_images(best, prepared.caches[split], prepared.tokens[split], examples=rows)
             results[split] = nlvr_metrics(probabilities, [splits[split][i] for i in rows])
             if len(rows) < len(splits[split]):
                 results[split]["sample"] = f"{len(rows):,} of the {len(splits[split]):,} examples, drawn at random (seed 0)"
@@ -520,21 +521,6 @@ def _scored_examples(n: int, limit: int | None) -> np.ndarray:
     if limit is None or n <= limit:
         return np.arange(n)
     return np.sort(np.random.default_rng(0).choice(n, limit, replace=False))
-
-
-class _ExampleSubset:
-    """The 6 images (or object sets) of some examples of a cache, indexable like an array."""
-
-    def __init__(self, cache, examples):
-        self.cache = cache
-        self.rows = (IMAGES_PER_EXAMPLE * np.asarray(examples)[:, None] + np.arange(IMAGES_PER_EXAMPLE)).ravel()
-
-    def __len__(self):
-        return len(self.rows)
-
-    def __getitem__(self, idx):
-        rows = self.rows[idx]
-        return self.cache.read(rows) if hasattr(self.cache, "read") else self.cache[rows]
 
 
 def _cmd_evaluate(args) -> int:
