@@ -423,7 +423,7 @@ def test_image_only_model_is_evaluated_without_a_vocabulary(quick_data, tmp_path
 def test_object_rn_trains_on_a_leaky_split_and_is_evaluated(quick_data, tmp_path, capsys, monkeypatch):
     """--model objects (true objects, no CNN), --train-groups, --random-split: dev becomes the test split;
     a large training split is scored on a random sample of its examples."""
-    monkeypatch.setattr(nlvr, "TRAIN_SCORED_EXAMPLES", 40)
+    monkeypatch.setattr(nlvr.cli, "TRAIN_SCORED_EXAMPLES", 40)
     run = tmp_path / "objects"
     assert nlvr.main(["train", "--run-dir", str(run), "--data", str(quick_data), "--model", "objects",
                       "--train-groups", "20", "--random-split", "--epochs", "1", "--no-glove", "--verbose", "0"]) == 0
