@@ -10,6 +10,7 @@ Introduced in notebooks/04_training.ipynb.
 
 from __future__ import annotations
 
+import copy
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,7 +55,66 @@ class ImageCache:
 
 
 
-class NLVRBatches(keras.utils.PyDataset):
+class EpochBatches(keras.utils.PyDataset):
+    """The epoch protocol of the course's batch streams, which :func:`rnlib.training.train` relies on.
+
+    Epoch ``e`` is served in an order drawn from ``default_rng([seed, e])`` by the subclass's
+    ``_epoch_batches()`` (the served indices, and where each batch starts: the last entry is their
+    number). In a plain ``fit`` the order moves on at every epoch end (:meth:`on_epoch_end`);
+    :func:`rnlib.training.train` also calls :meth:`set_epoch` as each epoch begins, so epoch numbers
+    and orders match exactly, also after a resume: :meth:`resume_at` gives the batches of an
+    interrupted epoch from a batch on, in the order that epoch first had. A dataset made with
+    ``start_batch`` > 0 is meant to finish that one epoch. Subclasses: :class:`NLVRBatches`,
+    :class:`rnlib.sort_of_clevr.datasets.QuestionBatches`.
+
+    Introduced in notebooks/04_training.ipynb.
+    """
+
+    def __init__(self, seed: int = 0, epoch: int = 0, start_batch: int = 0, workers: int = 1):
+        super().__init__(workers=workers, use_multiprocessing=False)
+        self.seed, self.epoch, self.start_batch = int(seed), int(epoch), int(start_batch)
+
+    def _epoch_batches(self) -> tuple[np.ndarray, np.ndarray]:
+        raise NotImplementedError
+
+    def _plan_epoch(self) -> None:
+        """Draw the current epoch's order; the constructor of a subclass calls it once it is set up."""
+        self._order, self._bounds = self._epoch_batches()
+        if not 0 <= self.start_batch < max(self.batches_per_epoch, 1):
+            raise ValueError(f"start_batch must be in [0, {self.batches_per_epoch}); got {self.start_batch}.")
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return len(self._bounds) - 1
+
+    def __len__(self):
+        return self.batches_per_epoch - self.start_batch
+
+    def _batch(self, i) -> tuple[int, np.ndarray]:
+        """Where batch ``i`` of this dataset starts in the epoch's order, and the indices it serves."""
+        if not 0 <= i < len(self):
+            raise IndexError(f"batch {i} out of range: this dataset has {len(self)} batches.")
+        b = self.start_batch + int(i)
+        return int(self._bounds[b]), self._order[self._bounds[b]:self._bounds[b + 1]]
+
+    def on_epoch_end(self):
+        self.set_epoch(self.epoch + 1)
+
+    def set_epoch(self, epoch: int) -> None:
+        """Serve epoch ``epoch``'s order from now on (:func:`rnlib.training.train` calls it as each epoch begins)."""
+        if int(epoch) != self.epoch:
+            self.epoch = int(epoch)
+            self._order, self._bounds = self._epoch_batches()
+
+    def resume_at(self, epoch: int, batch: int = 0):
+        """The batches of epoch ``epoch`` from batch ``batch`` on, in the order that epoch first had."""
+        resumed = copy.copy(self)
+        resumed.epoch, resumed.start_batch = int(epoch), int(batch)
+        resumed._plan_epoch()
+        return resumed
+
+
+class NLVRBatches(EpochBatches):
     """Batches ``({"image": float32 pixels 0..255, "tokens": int32}, label)`` from a uint8 image cache.
 
     ``token_ids`` (E, T) and ``labels`` (E,) are per example; ``images`` is an :class:`ImageCache`
@@ -72,8 +132,8 @@ class NLVRBatches(keras.utils.PyDataset):
     changes 0.4% of NLVR's labels, notebook 01). ``input_name``: the key of the images in the inputs
     (``"objects"`` when ``images`` holds the true objects of :mod:`rnlib.items` instead of pixels).
 
-    Epoch ``e`` is drawn from ``default_rng([seed, e])``, so :func:`rnlib.training.train` resumes an
-    interrupted epoch in its original order (:meth:`resume_at`). The model normalizes the pixels
+    ``examples``: the indices of the examples to serve (default: all E), e.g. a sample to score.
+    Epochs follow :class:`EpochBatches` (``set_epoch``, ``resume_at``, ``on_epoch_end``). The model normalizes the pixels
     itself (:func:`rnlib.models.build_nlvr_model`), so the batches are plain NumPy and run with any
     Keras backend (TensorFlow here and on Colab, JAX on a machine without TensorFlow).
 
@@ -82,8 +142,8 @@ class NLVRBatches(keras.utils.PyDataset):
 
     def __init__(self, images, token_ids, labels, batch_size: int = 64, orders: str = "one",
                  shuffle: bool = True, seed: int = 0, epoch: int = 0, start_batch: int = 0, workers: int = 1,
-                 repeats: int = 1, flip: bool = False, input_name: str = "image"):
-        super().__init__(workers=workers, use_multiprocessing=False)
+                 repeats: int = 1, flip: bool = False, input_name: str = "image", examples=None):
+        super().__init__(seed, epoch, start_batch, workers)
         if orders not in ("one", "all"):
             raise ValueError(f"orders must be 'one' or 'all'; got {orders!r}.")
         if int(repeats) < 1 or (int(repeats) > 1 and orders != "one"):
@@ -95,62 +155,37 @@ class NLVRBatches(keras.utils.PyDataset):
         if n_images != IMAGES_PER_EXAMPLE * len(self.labels) or len(self.token_ids) != len(self.labels):
             raise ValueError(f"{len(self.labels)} labels, {len(self.token_ids)} token rows and {n_images} images "
                              f"do not fit ({IMAGES_PER_EXAMPLE} images per example).")
-        self.batch_size, self.orders, self.shuffle, self.seed = int(batch_size), orders, bool(shuffle), int(seed)
-        self.epoch, self.start_batch = int(epoch), int(start_batch)
-        if not 0 <= self.start_batch < max(self.batches_per_epoch, 1):
-            raise ValueError(f"start_batch must be in [0, {self.batches_per_epoch}); got {start_batch}.")
-        self._order = self._image_order()
+        self.examples = np.arange(len(self.labels)) if examples is None else np.asarray(examples, np.int64)
+        if len(self.examples) and not (0 <= self.examples.min() and self.examples.max() < len(self.labels)):
+            raise ValueError(f"examples must be indices in [0, {len(self.labels)}).")
+        self.batch_size, self.orders, self.shuffle = int(batch_size), orders, bool(shuffle)
+        self._plan_epoch()
 
-    def _image_order(self) -> np.ndarray:
-        """The image indices of the current epoch, in the order they are served."""
-        n = len(self.labels)
+    def _epoch_batches(self) -> tuple[np.ndarray, np.ndarray]:
+        """The image indices (6 e + k) of the current epoch, in the order they are served, and where
+        each batch starts."""
+        n = len(self.examples)
         rng = np.random.default_rng([self.seed, self.epoch])
         if self.orders == "one":  # each of the `repeats` passes: its own example order and box orders
             passes = []
             for _ in range(self.repeats):
                 examples = rng.permutation(n) if self.shuffle else np.arange(n)
-                passes.append(IMAGES_PER_EXAMPLE * examples + rng.integers(0, IMAGES_PER_EXAMPLE, n))
-            return np.concatenate(passes)
-        images = np.arange(IMAGES_PER_EXAMPLE * n)
-        return rng.permutation(images) if self.shuffle else images
-
-    @property
-    def batches_per_epoch(self) -> int:
-        return -(-self._n_served() // self.batch_size)
-
-    def _n_served(self) -> int:
-        return len(self.labels) * (self.repeats if self.orders == "one" else IMAGES_PER_EXAMPLE)
-
-    def __len__(self):
-        return self.batches_per_epoch - self.start_batch
+                passes.append(IMAGES_PER_EXAMPLE * self.examples[examples] + rng.integers(0, IMAGES_PER_EXAMPLE, n))
+            order = np.concatenate(passes)
+        else:
+            images = (IMAGES_PER_EXAMPLE * self.examples[:, None] + np.arange(IMAGES_PER_EXAMPLE)).ravel()
+            order = rng.permutation(images) if self.shuffle else images
+        return order, np.append(np.arange(0, len(order), self.batch_size), len(order))
 
     def image_indices(self, i) -> np.ndarray:
         """The image indices (6 e + k) in batch ``i`` of this dataset."""
-        k = (self.start_batch + int(i)) * self.batch_size
-        return self._order[k:k + self.batch_size]
+        return self._batch(i)[1]
 
     def __getitem__(self, i):
-        if not 0 <= i < len(self):
-            raise IndexError(f"batch {i} out of range: this dataset has {len(self)} batches.")
-        idx = self.image_indices(i)
+        k, idx = self._batch(i)
         pixels = self.images.read(idx) if hasattr(self.images, "read") else self.images[idx]
         if self.flip:  # mirror about half of the images, left to right (the same ones on a resume)
-            k = (self.start_batch + int(i)) * self.batch_size
             mirror = np.random.default_rng([self.seed, self.epoch, 1]).random(len(self._order))[k:k + len(idx)] < 0.5
             pixels = np.where(mirror[:, None, None, None], pixels[:, :, ::-1], pixels)
         example = idx // IMAGES_PER_EXAMPLE
         return ({self.input_name: pixels.astype(np.float32), "tokens": self.token_ids[example]}, self.labels[example])
-
-    def on_epoch_end(self):
-        self.set_epoch(self.epoch + 1)
-
-    def set_epoch(self, epoch: int) -> None:
-        """Serve epoch ``epoch``'s order from now on (:func:`rnlib.training.train` calls it as each epoch begins)."""
-        if int(epoch) != self.epoch:
-            self.epoch = int(epoch)
-            self._order = self._image_order()
-
-    def resume_at(self, epoch: int, batch: int = 0) -> "NLVRBatches":
-        """The batches of epoch ``epoch`` from batch ``batch`` on, in the order that epoch first had."""
-        return NLVRBatches(self.images, self.token_ids, self.labels, self.batch_size, self.orders, self.shuffle,
-                           self.seed, epoch, batch, self.workers, self.repeats, self.flip, self.input_name)

@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from rnlib.data import NLVRFormatError, first_groups, from_display_path, read_examples
-from rnlib.data import synthetic
+from rnlib.data import normalize_sentence, synthetic  # normalize_sentence: diagnosis.normalize_sentence too
 from rnlib.data.render import BOX_ORDERS, BOX_STRIDE
 
 #: Probabilities are clipped to [EPSILON, 1 - EPSILON] before a logarithm or a logit.
@@ -186,16 +186,6 @@ def confident_mistakes(probabilities, labels, threshold: float = 0.9) -> dict:
 
 # =============================================================================================
 # 2. Fidelity of the synthetic generator on real NLVR
-
-
-def normalize_sentence(text: str) -> str:
-    """Lower-cased words, punctuation dropped, single spaces: ``"There is a Box."`` -> ``"there is a box"``.
-
-    The words are :func:`rnlib.data.synthetic.tokenize`'s, so "box's" becomes "boxs".
-
-    Introduced in notebooks/05_overfitting_diagnosis.ipynb.
-    """
-    return " ".join(synthetic.tokenize(text))
 
 
 def generator_programs(synthetic_examples) -> dict[str, list[tuple[str, dict]]]:

@@ -46,7 +46,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .data import DATA_DIR, NLVRFormatError, read_examples
+from .data import DATA_DIR, NLVRFormatError, normalize_sentence, read_examples
 from .data.download import fetch
 
 #: Stanford's GloVe 6B vectors (Wikipedia 2014 + Gigaword 5, 400k lower-cased words; 50, 100, 200
@@ -281,7 +281,8 @@ def corpus_coverage(sentences) -> dict:
 
     Sentences are tokenized exactly like the course's vectorizer (:func:`rnlib.text.standardize`,
     then split on whitespace), so the numbers are those of the tokens a model sees. Returns a
-    JSON-able dict: ``sentences``, ``tokens``, ``types``, ``tokens_covered``, ``types_covered``,
+    JSON-able dict: ``sentences``, ``unique_sentences`` (distinct after :func:`rnlib.data.normalize_sentence`,
+    the same words the vectorizer sees), ``tokens``, ``types``, ``tokens_covered``, ``types_covered``,
     ``token_coverage`` and ``type_coverage`` (shares in [0, 1]), ``vectors`` and ``dimensions`` of
     GloVe, and ``missing``: the words without a vector, ``{"word", "count"}`` most frequent first.
 
@@ -299,7 +300,7 @@ def corpus_coverage(sentences) -> dict:
     types = sorted(token_counts, key=lambda w: (-token_counts[w], w))  # most frequent first
     _, coverage = glove_matrix(["", "[UNK]"] + types, token_counts=token_counts, missing="zero")
     rows, dim = glove_vectors()[1].shape
-    return {"sentences": len(sentences), "unique_sentences": len(set(sentences)),
+    return {"sentences": len(sentences), "unique_sentences": len({normalize_sentence(s) for s in sentences}),
             "tokens": coverage.n_tokens, "types": coverage.n_types,
             "tokens_covered": coverage.n_tokens_found, "types_covered": coverage.n_types_found,
             "token_coverage": coverage.token_share, "type_coverage": coverage.type_share,

@@ -25,11 +25,11 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .data.nlvr import SEED_FILTERS  # the characters; normalize_sentence is standardize in plain Python
+
 #: Tokens per sentence fed to the model (the seed's value). NLVR sentences are shorter than this
 #: almost always, so padding dominates and truncation is rare (see :func:`text_report`).
 SEQUENCE_LENGTH = 32
-#: Characters the seed's ``text_to_word_sequence`` replaced by a space (Keras 2 default ``filters``).
-SEED_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
 _FILTERS_REGEX = "[" + "".join("\\" + c if c in "\\[]^-" else c for c in SEED_FILTERS) + "]"
 
 

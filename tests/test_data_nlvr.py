@@ -220,3 +220,27 @@ def test_real_nlvr_sentence_only_figures(shared_nlvr):
     assert held_out_sentence_accuracy(dev, test) == pytest.approx(majority)
     assert held_out_sentence_accuracy(dev, test) < sentence_memorization_accuracy(test)
     assert seen_sentence_share(dev, test) == pytest.approx(125 / 990)  # the lookup has little to look up
+
+
+def test_normalize_sentence_drops_case_punctuation_and_extra_spaces():
+    from rnlib.data import normalize_sentence
+    assert normalize_sentence("There is a  Yellow block, on top!\n") == "there is a yellow block on top"
+    assert normalize_sentence("at least 2 towers.") == normalize_sentence("At least 2 towers")
+    assert normalize_sentence("a box,yellow") == "a box yellow", "punctuation separates words, as in the vectorizer"
+    assert normalize_sentence("There's a_block") == "there's a block", "the seed keeps the apostrophe, not '_'"
+
+
+def test_normalize_sentence_gives_the_words_the_vectorizer_sees():
+    """One normalization for counting and matching sentences: rnlib.text.standardize split on white space,
+    on awkward strings and on every real NLVR dev and Test-P sentence there is."""
+    import tensorflow as tf
+
+    from rnlib.data import SHARED_NLVR, normalize_sentence, read_examples
+    from rnlib.text import standardize
+
+    sentences = ["A box,yellow.", "There's a   tower!", "box.There is (one) \"tower\"", "x_y-z/w;v:u", "\ttabs\nand lines"]
+    for name in ("dev.json", "test.json"):
+        if (SHARED_NLVR / name).exists():
+            sentences += sorted({e.sentence for e in read_examples(SHARED_NLVR / name)})
+    seen = [" ".join(w.decode() for w in s.numpy().tolist()) for s in tf.strings.split(standardize(tf.constant(sentences)))]
+    assert [normalize_sentence(s) for s in sentences] == seen

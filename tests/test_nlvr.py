@@ -153,6 +153,27 @@ def test_repeats_make_longer_epochs_and_flips_resume_exactly():
         NLVRBatches(images, np.zeros((n, 4), np.int32), np.zeros(n), orders="all", repeats=2)
 
 
+
+def test_batches_serve_only_the_given_examples_in_both_box_order_modes():
+    """``examples`` picks rows of a cache (what scoring a sample of a large training split does)."""
+    n = 8
+    images = np.arange(6 * n, dtype=np.uint8)[:, None, None, None] * np.ones((1, 2, 3, 3), np.uint8)
+    tokens = np.arange(n)[:, None] * np.ones((1, 4), np.int32)
+    rows = np.array([6, 1, 3])
+    every = NLVRBatches(images, tokens, np.arange(n) % 2, batch_size=5, orders="all", shuffle=False, examples=rows)
+    served = np.concatenate([every.image_indices(i) for i in range(len(every))])
+    np.testing.assert_array_equal(served, (6 * rows[:, None] + np.arange(6)).ravel())
+    x, y = every[0]
+    np.testing.assert_array_equal(x["tokens"][:, 0], served[:5] // 6)
+    np.testing.assert_array_equal(y, (served[:5] // 6) % 2)
+    one = NLVRBatches(images, tokens, np.zeros(n), batch_size=2, orders="one", seed=4, examples=rows)
+    assert sorted(np.concatenate([one.image_indices(i) for i in range(len(one))]) // 6) == sorted(rows)
+    default = NLVRBatches(images, tokens, np.zeros(n), batch_size=2, seed=4)
+    same = NLVRBatches(images, tokens, np.zeros(n), batch_size=2, seed=4, examples=np.arange(n))
+    np.testing.assert_array_equal(default.image_indices(0), same.image_indices(0))
+    with pytest.raises(ValueError, match="examples"):
+        NLVRBatches(images, tokens, np.zeros(n), examples=[n])
+
 # -- metrics -------------------------------------------------------------------------------------
 
 def test_nlvr_metrics_by_hand():
@@ -402,7 +423,7 @@ def test_image_only_model_is_evaluated_without_a_vocabulary(quick_data, tmp_path
 def test_object_rn_trains_on_a_leaky_split_and_is_evaluated(quick_data, tmp_path, capsys, monkeypatch):
     """--model objects (true objects, no CNN), --train-groups, --random-split: dev becomes the test split;
     a large training split is scored on a random sample of its examples."""
-    monkeypatch.setattr(nlvr, "TRAIN_SCORED_EXAMPLES", 40)
+    monkeypatch.setattr(nlvr.cli, "TRAIN_SCORED_EXAMPLES", 40)
     run = tmp_path / "objects"
     assert nlvr.main(["train", "--run-dir", str(run), "--data", str(quick_data), "--model", "objects",
                       "--train-groups", "20", "--random-split", "--epochs", "1", "--no-glove", "--verbose", "0"]) == 0

@@ -3,7 +3,8 @@
 - :mod:`rnlib.data.nlvr`: examples, image layout, loading, group splits, leakage checks, and what the
   sentence alone can tell (memorised and held out).
 - :mod:`rnlib.data.render`: draws an example's image from its ``structured_rep``.
-- :mod:`rnlib.data.synthetic`: the offline default dataset, in NLVR's exact format.
+- :mod:`rnlib.data.synthetic`: the offline default dataset, in NLVR's exact format (a package: scenes,
+  world, words, grammars, registry, dataset, checks).
 - :mod:`rnlib.data.download`: fetches the real NLVR JSON files (for users with internet).
 
 Command line: ``python -m rnlib.data render --json PATH --out DIR`` and
@@ -63,10 +64,10 @@ def from_display_path(text) -> Path:
 
 
 from .nlvr import (Example, Item, LeakageReport, NLVRFormatError, check_leakage, first_groups,
-                   held_out_sentence_accuracy, load_image, random_example_split, read_examples, read_png,
+                   held_out_sentence_accuracy, load_image, normalize_sentence, random_example_split, read_examples, read_png,
                    seen_sentence_share, sentence_memorization_accuracy, split_by_group, write_examples)
 from .render import BOX_ORDERS, COLORS, SHAPES, SIZES, render, save_png
 
 __all__ = ["DATA_DIR", "SHARED_NLVR", "ROOT", "display_path", "from_display_path", "Example", "Item", "LeakageReport", "NLVRFormatError", "check_leakage", "first_groups",
-           "held_out_sentence_accuracy", "seen_sentence_share", "sentence_memorization_accuracy", "load_image", "random_example_split", "read_examples", "read_png", "split_by_group", "write_examples",
+           "held_out_sentence_accuracy", "normalize_sentence", "seen_sentence_share", "sentence_memorization_accuracy", "load_image", "random_example_split", "read_examples", "read_png", "split_by_group", "write_examples",
            "BOX_ORDERS", "COLORS", "SHAPES", "SIZES", "render", "save_png"]

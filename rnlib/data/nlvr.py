@@ -285,15 +285,29 @@ class LeakageReport:
                 f"{len(self.examples)} examples ({show(self.examples)}) appear on both sides")
 
 
-def _normalize(sentence: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", sentence.lower()).split())
+#: Characters the seed's ``text_to_word_sequence`` replaced by a space (Keras 2's default ``filters``):
+#: the apostrophe is not among them, so "there's" stays one word. ``rnlib.text.standardize`` uses them too.
+SEED_FILTERS = '!"#$%&()*+,-./:;<=>?@[\\]^_`{|}~\t\n'
+_SEED_FILTERS = re.compile("[" + re.escape(SEED_FILTERS) + "]")
+
+
+def normalize_sentence(text: str) -> str:
+    """The words the course's vectorizer sees, joined by single spaces: lower case, the seed's
+    punctuation replaced by a space (``"A box,yellow."`` -> ``"a box yellow"``, ``"There's"`` ->
+    ``"there's"``). The one normalization for counting and matching sentences: distinct sentences,
+    leakage, memorisation, the generator's coverage of real sentences. Equal to splitting
+    :func:`rnlib.text.standardize` on white space (tests/test_data_nlvr.py checks it on real NLVR).
+
+    Introduced in notebooks/01_data_and_preprocessing.ipynb.
+    """
+    return " ".join(_SEED_FILTERS.sub(" ", text.lower()).split())
 
 
 def example_key(sentence: str, structured_rep) -> str:
     """What makes two examples the same: the sentence (case and punctuation ignored) and the scene
     up to box order (the 6 images of one example show one scene)."""
     boxes = sorted(json.dumps([list(it) for it in box]) for box in structured_rep)
-    return _normalize(sentence) + "|" + "|".join(boxes)
+    return normalize_sentence(sentence) + "|" + "|".join(boxes)
 
 
 
@@ -307,8 +321,8 @@ def check_leakage(a: Iterable[Example], b: Iterable[Example]) -> LeakageReport:
     a, b = list(a), list(b)
     ga = {(e.split, e.group) for e in a}
     gb = {(e.split, e.group) for e in b}
-    sa = {_normalize(e.sentence) for e in a}
-    sb = {_normalize(e.sentence) for e in b}
+    sa = {normalize_sentence(e.sentence) for e in a}
+    sb = {normalize_sentence(e.sentence) for e in b}
     xa = {example_key(e.sentence, e.structured_rep): e.identifier for e in a}
     xb = {example_key(e.sentence, e.structured_rep) for e in b}
     return LeakageReport(groups={f"{s}-{g}" for s, g in ga & gb}, sentences=sa & sb,
@@ -357,11 +371,11 @@ def held_out_sentence_accuracy(train: Iterable[Example], held_out: Iterable[Exam
         raise ValueError("held_out_sentence_accuracy needs training and held-out examples")
     votes = defaultdict(int)  # normalized sentence -> (#true - #false)
     for e in train:
-        votes[_normalize(e.sentence)] += 1 if e.label else -1
+        votes[normalize_sentence(e.sentence)] += 1 if e.label else -1
     majority = 2 * sum(bool(e.label) for e in train) >= len(train)
     correct = 0
     for e in held_out:
-        vote = votes.get(_normalize(e.sentence), 0)
+        vote = votes.get(normalize_sentence(e.sentence), 0)
         answer = majority if vote == 0 else vote > 0
         correct += answer == bool(e.label)
     return correct / len(held_out)
@@ -374,11 +388,11 @@ def seen_sentence_share(train: Iterable[Example], held_out: Iterable[Example]) -
 
     Introduced in notebooks/01_data_and_preprocessing.ipynb.
     """
-    seen = {_normalize(e.sentence) for e in train}
+    seen = {normalize_sentence(e.sentence) for e in train}
     held_out = list(held_out)
     if not held_out:
         raise ValueError("seen_sentence_share: no held-out examples")
-    return sum(_normalize(e.sentence) in seen for e in held_out) / len(held_out)
+    return sum(normalize_sentence(e.sentence) in seen for e in held_out) / len(held_out)
 
 
 def group_counts(examples: Iterable[Example]) -> dict:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import keras
 import numpy as np
 
+from ..batches import EpochBatches
 from .presets import DEFAULT_PRESET, get_preset, sample_questions
 from .questions import ANSWERS, KINDS, QUESTION_SIZE, SUBTYPES, encode_question
 from .scenes import COLORS, IMAGE_SIZE, SHAPES, draw_scene, random_scene
@@ -215,13 +215,11 @@ def make_dataset(data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False
     return QuestionBatches(data, batch_size, shuffle, seed, workers=workers, state=state, kind_batches=kind_batches)
 
 
-class QuestionBatches(keras.utils.PyDataset):
+class QuestionBatches(EpochBatches):
     """The batches of :func:`make_dataset`; ``resume_at(epoch, batch)`` gives the same stream from there on.
 
-    Epoch ``e`` is served in the permutation drawn from ``default_rng([seed, e])``. In a plain
-    ``fit`` the order moves on at every epoch end; :func:`rnlib.training.train` also calls
-    :meth:`set_epoch` as each epoch begins, so epoch numbers and orders match exactly, also after a
-    resume. A dataset made with ``start_batch`` > 0 is meant to finish that one epoch.
+    Epoch ``e`` is served in the permutation drawn from ``default_rng([seed, e])``; epochs follow
+    :class:`rnlib.batches.EpochBatches` (``set_epoch``, ``resume_at``, ``on_epoch_end``), as NLVR's do.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
@@ -229,7 +227,7 @@ class QuestionBatches(keras.utils.PyDataset):
     def __init__(self, data: dict, batch_size: int = BATCH_SIZE, shuffle: bool = False, seed: int = 0,
                  epoch: int = 0, start_batch: int = 0, workers: int = 1, state: bool = False,
                  kind_batches: bool = False):
-        super().__init__(workers=workers, use_multiprocessing=False)
+        super().__init__(seed, epoch, start_batch, workers)
         n, q = data["answers"].shape
         self.data, self.state, self.kind_batches = data, bool(state), bool(kind_batches)
         self.inputs = state_descriptions(data) if self.state else data["images"]
@@ -237,13 +235,10 @@ class QuestionBatches(keras.utils.PyDataset):
         self.questions = data["questions"].reshape(-1, QUESTION_SIZE).astype(np.float32)
         self.answers = data["answers"].reshape(-1).astype(np.int32)
         self.kinds = data["kinds"].reshape(-1)
-        self.batch_size, self.shuffle, self.seed = int(batch_size), bool(shuffle), int(seed)
+        self.batch_size, self.shuffle = int(batch_size), bool(shuffle)
         if self.batch_size < 1:
             raise ValueError(f"batch_size must be at least 1; got {batch_size}.")
-        self.epoch, self.start_batch = int(epoch), int(start_batch)
-        self._order, self._bounds = self._epoch_batches()
-        if not 0 <= self.start_batch < self.batches_per_epoch:
-            raise ValueError(f"start_batch must be in [0, {self.batches_per_epoch}); got {start_batch}.")
+        self._plan_epoch()
 
     def _epoch_batches(self) -> tuple[np.ndarray, np.ndarray]:
         """This epoch's example order and where its batches start (the last entry: the number of examples)."""
@@ -256,31 +251,7 @@ class QuestionBatches(keras.utils.PyDataset):
         turns = [c[t] for t in range(max(map(len, chunks))) for c in chunks if t < len(c)]
         return np.concatenate(turns), np.cumsum([0] + [len(c) for c in turns])
 
-    @property
-    def batches_per_epoch(self) -> int:
-        return len(self._bounds) - 1
-
-    def __len__(self):
-        return self.batches_per_epoch - self.start_batch
-
     def __getitem__(self, i):
-        if not 0 <= i < len(self):
-            raise IndexError(f"batch {i} out of range: this dataset has {len(self)} batches.")
-        b = self.start_batch + int(i)
-        idx = self._order[self._bounds[b]:self._bounds[b + 1]]
+        _, idx = self._batch(i)
         seen = self.inputs[self.image_index[idx]].astype(np.float32)
         return {"objects" if self.state else "image": seen, "question": self.questions[idx]}, self.answers[idx]
-
-    def on_epoch_end(self):
-        self.set_epoch(self.epoch + 1)
-
-    def set_epoch(self, epoch: int) -> None:
-        """Use epoch ``epoch``'s order from now on (:func:`rnlib.training.train` calls it as each epoch begins)."""
-        if int(epoch) != self.epoch:
-            self.epoch = int(epoch)
-            self._order, self._bounds = self._epoch_batches()
-
-    def resume_at(self, epoch: int, batch: int = 0) -> "QuestionBatches":
-        """The batches of epoch ``epoch`` from batch ``batch`` on, in the order that epoch first had."""
-        return QuestionBatches(self.data, self.batch_size, self.shuffle, self.seed, epoch, batch, self.workers,
-                               self.state, self.kind_batches)
