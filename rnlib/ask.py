@@ -18,7 +18,7 @@ import random
 
 import numpy as np
 
-from .data.nlvr import Example
+from .data.nlvr import Example, normalize_sentence
 from .data.synthetic import random_scene
 from .items import example_objects
 from .nlvr import model_vocabulary, pair_importance
@@ -75,9 +75,7 @@ def words_outside(sentence: str, vocabulary) -> list[str]:
 
 
 def _words(sentence: str) -> list[str]:
-    from .text import standardize
-
-    return str(np.asarray(standardize(np.array([sentence])))[0].decode("utf-8")).split()
+    return normalize_sentence(sentence).split()  # the words rnlib.text.standardize gives the vectorizer
 
 
 def ask(models: dict, sentence: str, scene, dev=None, seed: int = 0) -> dict:

@@ -52,9 +52,6 @@ class ImageCache:
             yield self.read(range(start, min(start + chunk, self.n)))
 
 
-
-
-
 class EpochBatches(keras.utils.PyDataset):
     """The epoch protocol of the course's batch streams, which :func:`rnlib.training.train` relies on.
 
