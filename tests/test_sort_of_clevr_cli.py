@@ -228,6 +228,12 @@ def test_cli_course_levers_kinds_and_schedule_are_recorded_and_resume(tmp_path, 
     assert (row["run"], row["model"], row["epochs"], row["questions_trained"]) == ("run", "rn", "1", "30")
     assert "cnn=course" in row["settings"] and "kinds=['non_relational']" in row["settings"]
     assert float(row["non_relational"]) == pytest.approx(results["accuracy"]["accuracy"], abs=1e-4)
+    import shutil
+    shutil.copytree(run_dir, tmp_path / "again")  # --keep: the earlier rows stay (first), a run summarized again replaces its own
+    assert soc.main(["ladder", "--runs", str(tmp_path), "--out", str(tmp_path / "ladder.csv"), "--keep", "again", "run"]) == 0
+    assert [r["run"] for r in csv.DictReader(open(tmp_path / "ladder.csv"))] == ["again", "run"]
+    assert soc.main(["ladder", "--runs", str(tmp_path), "--out", str(tmp_path / "ladder.csv"), "--keep", "run"]) == 0
+    assert [r["run"] for r in csv.DictReader(open(tmp_path / "ladder.csv"))] == ["again", "run"]
     capsys.readouterr()
     assert soc.main(args[:-1]) == 2  # without --cosine: another recipe, refused
     assert "schedule" in capsys.readouterr().err

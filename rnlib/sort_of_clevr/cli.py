@@ -345,6 +345,10 @@ def _cmd_ladder(args) -> int:
     import csv
 
     rows = [run_summary(Path(args.runs) / name) for name in args.names]
+    if args.keep and Path(args.out).exists():  # earlier rows first, whose run folders may be gone; a rerun replaces its row
+        with open(args.out, newline="") as f:
+            kept = [r for r in csv.DictReader(f) if r["run"] not in set(args.names)]
+        rows = kept + rows
     columns = list(dict.fromkeys(c for r in rows for c in r))
     with open(args.out, "w", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
@@ -452,6 +456,8 @@ def main(argv=None) -> int:
     lad = sub.add_parser("ladder", help="a CSV with one row per run folder: settings, time, best accuracy per kind")
     lad.add_argument("--runs", required=True, help="folder holding the run folders")
     lad.add_argument("--out", required=True, help="the CSV to write")
+    lad.add_argument("--keep", action="store_true",
+                     help="keep the rows already in --out of runs not named here (their folders may be gone), first")
     lad.add_argument("names", nargs="+", help="run folder names, in the table's order")
     args = parser.parse_args(argv)
     return {"generate": _cmd_generate, "train": _cmd_train, "evaluate": _cmd_evaluate,
