@@ -34,7 +34,12 @@ ladder)  # one change at a time from the recipe, on the non-relational questions
   K="--kinds non_relational --epochs 4"
   train nonrel_rn_recipe --model rn --pairs unordered $PIXELS $K $RECIPE
   train nonrel_rn_wide_cnn --model rn --pairs unordered $PIXELS $K $RECIPE --filters 32,64,128,256
-  train nonrel_rn_lr3e-3 --model rn --pairs unordered $PIXELS $K $RECIPE --lr 3e-3 ;;
+  train nonrel_rn_lr3e-3 --model rn --pairs unordered $PIXELS $K $RECIPE --lr 3e-3
+  # round 2, from round 1's best (peak 3e-3): the cosine over 6 epochs, in mixed bfloat16, then in float32 (the session
+  # that made them stopped the float32 run after its first epoch, for notebook 07's controls)
+  K6="--kinds non_relational --epochs 6"
+  train nonrel_rn_long --model rn --pairs unordered $PIXELS $K6 $RECIPE --lr 3e-3 --precision mixed_bfloat16
+  train nonrel_rn_6_epochs --model rn --pairs unordered $PIXELS $K6 $RECIPE --lr 3e-3 ;;
 pixels)  # the same questions, the same schedule for both
   E=${EPOCHS:-5}
   train rn --model rn --pairs unordered $PIXELS --epochs "$E" $RECIPE
@@ -46,6 +51,6 @@ export)
       --seed 1 --images 1000 --machine "${MACHINE:-CPU (2 cores)}" 2>&1 | grep -v "^[WI]0000\|absl::InitializeLog" | tail -1
   done
   "$PY" -m rnlib.sort_of_clevr ladder --runs "$RUNS" --out data/pretrained/sort_of_clevr_course_ladder.csv \
-    nonrel_rn_recipe nonrel_rn_wide_cnn nonrel_rn_lr3e-3 ;;
+    nonrel_rn_recipe nonrel_rn_wide_cnn nonrel_rn_lr3e-3 nonrel_rn_long nonrel_rn_6_epochs ;;
 *) echo "unknown step $1: state, ladder, pixels or export" >&2; exit 2 ;;
 esac
