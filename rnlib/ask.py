@@ -92,21 +92,27 @@ def ask(models: dict, sentence: str, scene, dev=None, seed: int = 0) -> dict:
     if not isinstance(sentence, str) or not _words(sentence):
         raise AskError("the sentence is empty: type a statement about the scene, e.g. "
                        "'There is a yellow block as the top of a tower.'")
-    for name, model in models.items():
-        unknown = words_outside(sentence, model_vocabulary(model))
+    vocabularies = {name: model_vocabulary(model) for name, model in models.items()}
+    for name, vocabulary in vocabularies.items():
+        unknown = words_outside(sentence, vocabulary)
         if unknown:
             raise AskError(f"{name} does not know the word(s) {', '.join(repr(w) for w in unknown)}: its vocabulary "
-                           f"has {len(model_vocabulary(model)) - 2} words (synthetic training sentences and Test-P's words)")
+                           f"has {len(vocabulary) - 2} words (synthetic training sentences and Test-P's words)")
     example = scene_example(sentence, scene, dev, seed)
-    images = RenderedImages([example]).read(np.arange(6)).astype(np.float32)  # the 6 box orders, 50 x 200
+    images = objects = None  # each drawn once, when a model first needs it
     p_true, pair_map = {}, None
     for name, model in models.items():
-        tokens = np.asarray(vectorizer_from_vocabulary(model_vocabulary(model))(np.array([sentence] * 6)), np.int32)
-        objects = "objects" in {i.name for i in model.inputs}
-        x = {"objects": example_objects([example])} if objects else {"image": images}
+        tokens = np.asarray(vectorizer_from_vocabulary(vocabularies[name])(np.array([sentence] * 6)), np.int32)
+        reads_objects = "objects" in {i.name for i in model.inputs}
+        if reads_objects:
+            objects = example_objects([example]) if objects is None else objects
+            x = {"objects": objects}
+        else:
+            images = RenderedImages([example]).read(np.arange(6)).astype(np.float32) if images is None else images  # 6 box orders
+            x = {"image": images}
         p_true[name] = float(np.mean(np.asarray(model.predict_on_batch({**x, "tokens": tokens})).reshape(-1)))
         layer = {l.name: l for l in model.layers}.get("relation_network")
-        if pair_map is None and not objects and layer is not None and layer.pairs != "singles":
+        if pair_map is None and not reads_objects and layer is not None and layer.pairs != "singles":
             delta, p = pair_importance(model, images[0], tokens[0])
             pair_map = (name, images[0], delta, p)
     return {"example": example, "p_true": p_true, "pair_map": pair_map}
