@@ -23,7 +23,7 @@ LAYERS = ("scenes", "questions", "presets", "datasets", "models", "evaluation", 
 #: names that notebooks/06_sort_of_clevr.ipynb and rnlib/probes.py read from it.
 OLD_NAMES = [
     "IMAGE_SIZE", "OBJECT_SIZE", "MIN_DISTANCE", "COLORS", "RGB", "SHAPES", "KINDS", "SUBTYPES", "ANSWERS",
-    "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "random_scene", "draw_scene",
+    "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "object_geometry", "random_scene", "draw_scene",
     "answer_question", "encode_question", "decode_question", "question_text", "parse_question",
     "all_questions", "generate", "save_dataset", "load_dataset", "generate_dataset", "answer_distribution",
     "question_groups", "STATE_SIZE", "state_descriptions", "make_dataset", "QuestionBatches", "INITS",

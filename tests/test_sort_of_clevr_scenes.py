@@ -55,6 +55,31 @@ def test_square_size_grows_the_squares_only_and_cuts_them_at_the_border(tmp_path
     assert counts == [121 if s == 0 else 80 for s in data["shapes"][0]]   # no square of this image is cut
 
 
+def test_object_size_grows_both_shapes_and_places_them_apart_and_whole(tmp_path):
+    assert soc.object_geometry(10) == (soc.MIN_DISTANCE, soc.CENTER_RANGE)   # the default geometry, unchanged
+    assert soc.object_geometry(14) == (21, (7, 68))
+    img = draw_scene(S, object_size=14)
+    for c, ((x, y), s) in enumerate(zip(S.centers.tolist(), S.shapes.tolist())):
+        # a 14 x 14 square; a circle of diameter 14: 2 * (14+14+14+12+10+8+6) pixel centres within 7 px
+        assert (img == soc.RGB[c]).all(-1).sum() == (196 if s == 0 else 156), COLORS[c]
+    np.testing.assert_array_equal(draw_scene(S, object_size=10), draw_scene(S))
+    with pytest.raises(ValueError, match="object_size must be between 1 and 20"):
+        draw_scene(S, object_size=21)
+    ten = soc.generate(5, [0, 0], progress=False, preset="course")
+    assert all(np.array_equal(v, soc.generate(5, [0, 0], progress=False, preset="course", object_size=10)[k])
+               for k, v in ten.items())
+    assert soc.main(["generate", "--preset", "course", "--out", str(tmp_path), "--train", "40", "--test", "1",
+                     "--object-size", "14"]) == 0
+    settings = json.loads((tmp_path / "generate.json").read_text())
+    assert (settings["object_size"], settings["square_size"]) == (14, 14)
+    data = soc.load_dataset(tmp_path / "train.npz")
+    c = data["centers"].astype(int)
+    d2 = ((c[:, :, None] - c[:, None]) ** 2).sum(-1) + np.eye(6, dtype=int) * 10**6
+    assert d2.min() >= 21 ** 2 and c.min() >= 7 and c.max() <= 68
+    counts = np.array([[(im == soc.RGB[k]).all(-1).sum() for k in range(6)] for im in data["images"]])
+    np.testing.assert_array_equal(counts, np.where(data["shapes"] == 0, 196, 156))   # every object whole
+
+
 def test_random_scenes_keep_their_distance():
     rng = np.random.default_rng(0)
     for _ in range(200):

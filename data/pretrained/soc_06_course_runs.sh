@@ -39,7 +39,16 @@ ladder)  # one change at a time from the recipe, on the non-relational questions
   # that made them stopped the float32 run after its first epoch, for notebook 07's controls)
   K6="--kinds non_relational --epochs 6"
   train nonrel_rn_long --model rn --pairs unordered $PIXELS $K6 $RECIPE --lr 3e-3 --precision mixed_bfloat16
-  train nonrel_rn_6_epochs --model rn --pairs unordered $PIXELS $K6 $RECIPE --lr 3e-3 ;;
+  train nonrel_rn_6_epochs --model rn --pairs unordered $PIXELS $K6 $RECIPE --lr 3e-3
+  # round 3, from round 1's best again, one change each, in float32: BatchNorm after the ReLU in each CNN block
+  # (the reproduction's order); the same run trained three times as long (12 epochs, the cosine spread over them);
+  # every object 14 px instead of 10 (squares and circles, placed 21 px apart: generate --object-size 14)
+  [ -f "${DATA}_14/train.npz" ] || "$PY" -m rnlib.sort_of_clevr generate --preset course --seed 0 --object-size 14 \
+    --out "${DATA}_14"
+  K4="--kinds non_relational --epochs 4"
+  train nonrel_rn_relu_bn --model rn --pairs unordered $PIXELS $K4 $RECIPE --lr 3e-3 --cnn-order relu_bn
+  train nonrel_rn_12_epochs --model rn --pairs unordered $PIXELS --kinds non_relational --epochs 12 $RECIPE --lr 3e-3
+  DATA="${DATA}_14" train nonrel_rn_objects_14px --model rn --pairs unordered $PIXELS $K4 $RECIPE --lr 3e-3 ;;
 pixels)  # the same questions, the same schedule for both
   E=${EPOCHS:-5}
   train rn --model rn --pairs unordered $PIXELS --epochs "$E" $RECIPE
@@ -51,6 +60,7 @@ export)
       --seed 1 --images 1000 --machine "${MACHINE:-CPU (2 cores)}" 2>&1 | grep -v "^[WI]0000\|absl::InitializeLog" | tail -1
   done
   "$PY" -m rnlib.sort_of_clevr ladder --runs "$RUNS" --out data/pretrained/sort_of_clevr_course_ladder.csv \
-    nonrel_rn_recipe nonrel_rn_wide_cnn nonrel_rn_lr3e-3 nonrel_rn_long nonrel_rn_6_epochs ;;
+    nonrel_rn_recipe nonrel_rn_wide_cnn nonrel_rn_lr3e-3 nonrel_rn_long nonrel_rn_6_epochs \
+    nonrel_rn_relu_bn nonrel_rn_12_epochs nonrel_rn_objects_14px ;;
 *) echo "unknown step $1: state, ladder, pixels or export" >&2; exit 2 ;;
 esac

@@ -154,12 +154,12 @@ from .presets import DEFAULT_PRESET, PRESETS, SAMPLINGS, Preset, get_preset, sam
 from .questions import (ANSWERS, KINDS, QUESTION_SIZE, QUESTIONS_PER_KIND, SUBTYPES, Question, all_questions,
                         answer_question, decode_question, encode_question, parse_question, question_text)
 from .scenes import CENTER_RANGE, COLORS, IMAGE_SIZE, MIN_DISTANCE, OBJECT_SIZE, RGB, SHAPES, Scene, draw_scene, \
-    random_scene
+    object_geometry, random_scene
 from .scenes import _MASKS  # noqa: F401  (notebooks/06_sort_of_clevr.ipynb counts the pixels of a circle with it)
 
 __all__ = [
     "IMAGE_SIZE", "OBJECT_SIZE", "MIN_DISTANCE", "CENTER_RANGE", "COLORS", "RGB", "SHAPES", "KINDS", "SUBTYPES",
-    "ANSWERS", "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "random_scene", "draw_scene",
+    "ANSWERS", "QUESTION_SIZE", "QUESTIONS_PER_KIND", "Question", "Scene", "object_geometry", "random_scene", "draw_scene",
     "answer_question", "encode_question", "decode_question", "question_text", "parse_question",
     "all_questions", "Preset", "PRESETS", "DEFAULT_PRESET", "SAMPLINGS", "get_preset", "sample_questions",
     "generate", "save_dataset", "load_dataset", "dataset_preset", "generate_dataset", "answer_distribution",

@@ -42,11 +42,16 @@ def _cmd_generate(args) -> int:
     out = Path(args.out) if args.out else _default_data_dir(p.name)
     per_kind = p.questions_per_kind if args.questions_per_kind is None else args.questions_per_kind
     square_size = p.square_size if args.square_size is None else args.square_size
-    paths = generate_dataset(out, args.seed, args.train, args.test, per_kind, square_size=square_size, preset=p)
+    if args.object_size is not None and args.square_size is None:
+        square_size = args.object_size
+    paths = generate_dataset(out, args.seed, args.train, args.test, per_kind, square_size=square_size, preset=p,
+                             object_size=args.object_size)
     dist = {split: answer_distribution(load_dataset(path)) for split, path in paths.items()}
     (out / "answer_distribution.json").write_text(json.dumps(dist, indent=1) + "\n")
     settings = {"seed": args.seed, "train": args.train, "test": args.test, "questions_per_kind": per_kind,
                 "square_size": square_size, "preset": p.name}
+    if args.object_size is not None:
+        settings["object_size"] = args.object_size
     (out / "generate.json").write_text(json.dumps(settings, indent=1) + "\n")
     print(json.dumps({"files": {k: str(v) for k, v in paths.items()}, "answer_distribution": dist["train"]},
                      indent=1))
@@ -332,6 +337,9 @@ def run_summary(run_dir) -> dict:
     clock = read_epoch_seconds(run_dir)
     skip = ("data", "data_identity", "batch_size", "shuffle_seed", "train_images", "test_images", "preset")
     settings = {k: v for k, v in config.items() if k not in skip}
+    generated = config.get("data_identity", {}).get("generate", {})
+    if "object_size" in generated:  # data drawn with generate --object-size: part of what the run changed
+        settings["object_size"] = generated["object_size"]
     row = {"run": run_dir.name, "model": settings.pop("model"),
            "settings": "; ".join(f"{k}={json.dumps(v) if isinstance(v, dict) else v}" for k, v in settings.items()),
            "epochs": len(kinds["epoch"]), "best_epoch": best + 1, "questions_trained": clock["questions"],
@@ -378,6 +386,10 @@ def main(argv=None) -> int:
     g.add_argument("--square-size", type=int, default=None,
                    help="side of the squares in pixels (default: the preset's, 10 or 11; 11 is the PyTorch "
                         "reproduction's; circles keep radius 5)")
+    g.add_argument("--object-size", type=int, default=None,
+                   help="draw every object this large (circle diameter and square side, default 10 px), "
+                        "1.5 x the size apart and whole inside the image (notebook 06's object-size rung); "
+                        "evaluate --seed draws the preset's 10 px objects, so score such a model with --data")
     t = sub.add_parser("train", help="train a model; rerun the same command to resume")
     t.add_argument("--model", choices=sorted(MODELS), required=True)
     t.add_argument("--run-dir", required=True)

@@ -19,7 +19,7 @@ import numpy as np
 from ..batches import EpochBatches
 from .presets import DEFAULT_PRESET, get_preset, sample_questions
 from .questions import ANSWERS, KINDS, QUESTION_SIZE, SUBTYPES, encode_question
-from .scenes import COLORS, IMAGE_SIZE, SHAPES, draw_scene, random_scene
+from .scenes import COLORS, IMAGE_SIZE, OBJECT_SIZE, SHAPES, draw_scene, object_geometry, random_scene
 
 __all__ = ["DEFAULT_TRAIN", "DEFAULT_TEST", "BATCH_SIZE", "generate", "save_dataset", "load_dataset",
            "dataset_preset", "generate_dataset", "answer_distribution", "STATE_SIZE", "state_descriptions",
@@ -33,7 +33,7 @@ BATCH_SIZE = 64
 
 def generate(n_images: int, seed, questions_per_kind: int | None = None, progress: bool = True,
              desc: str = "sort-of-clevr", square_size: int | None = None,
-             preset="extended") -> dict[str, np.ndarray]:
+             preset="extended", object_size: int | None = None) -> dict[str, np.ndarray]:
     """Generate ``n_images`` scenes with their questions; the same ``seed`` and preset give identical arrays.
 
     Returns a dict of arrays (Q = number of kinds x ``questions_per_kind`` questions per image: 30
@@ -50,12 +50,20 @@ def generate(n_images: int, seed, questions_per_kind: int | None = None, progres
     accepts. ``preset`` is a name in :data:`~rnlib.sort_of_clevr.presets.PRESETS` or a
     :class:`~rnlib.sort_of_clevr.presets.Preset`; ``questions_per_kind`` and ``square_size``
     (passed to :func:`draw_scene`: the scenes, questions and answers do not depend on it) default
-    to the preset's.
+    to the preset's. ``object_size`` (default: the preset's 10 px) draws every object that large and
+    places them by :func:`~rnlib.sort_of_clevr.scenes.object_geometry` (1.5 x the size apart, whole
+    inside the image), so the scenes change with it; the squares take that size unless
+    ``square_size`` is given.
 
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
     p = get_preset(preset)
     per_kind = p.questions_per_kind if questions_per_kind is None else int(questions_per_kind)
+    if object_size is not None and int(object_size) != OBJECT_SIZE:
+        min_distance, center_range = object_geometry(object_size)
+        p = p._replace(min_distance=min_distance, center_range=center_range)
+        square_size = int(object_size) if square_size is None else square_size
+    object_size = OBJECT_SIZE if object_size is None else int(object_size)
     square_size = p.square_size if square_size is None else square_size
     rng = np.random.default_rng(seed)
     per_image = len(p.kinds) * per_kind
@@ -76,7 +84,7 @@ def generate(n_images: int, seed, questions_per_kind: int | None = None, progres
         steps = tqdm(steps, desc=desc, mininterval=1.0)
     for i in steps:
         scene = random_scene(rng, p.min_distance, p.center_range)
-        out["images"][i] = draw_scene(scene, square_size)
+        out["images"][i] = draw_scene(scene, square_size, object_size)
         out["centers"][i] = scene.centers
         out["shapes"][i] = scene.shapes
         for k, (kind, sub, a, b, answer) in enumerate(sample_questions(rng, scene, p, per_kind)):
@@ -136,17 +144,18 @@ def _split_seed(seed: int, split: str):
 
 def generate_dataset(out_dir, seed: int = 0, n_train: int = DEFAULT_TRAIN, n_test: int = DEFAULT_TEST,
                      questions_per_kind: int | None = None, progress: bool = True,
-                     square_size: int | None = None, preset="extended") -> dict[str, Path]:
+                     square_size: int | None = None, preset="extended",
+                     object_size: int | None = None) -> dict[str, Path]:
     """Generate ``out_dir/train.npz`` and ``out_dir/test.npz`` (random streams ``[seed, 0]`` and ``[seed, 1]``).
 
-    ``preset``, ``questions_per_kind`` and ``square_size`` as in :func:`generate`; each file
+    ``preset``, ``questions_per_kind``, ``square_size`` and ``object_size`` as in :func:`generate`; each file
     records the preset. Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
     out_dir = Path(out_dir)
     paths = {}
     for split, n in (("train", n_train), ("test", n_test)):
         data = generate(n, _split_seed(seed, split), questions_per_kind, progress, desc=f"{split} images",
-                        square_size=square_size, preset=preset)
+                        square_size=square_size, preset=preset, object_size=object_size)
         paths[split] = save_dataset(data, out_dir / f"{split}.npz", preset)
     return paths
 

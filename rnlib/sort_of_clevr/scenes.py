@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["IMAGE_SIZE", "OBJECT_SIZE", "MIN_DISTANCE", "CENTER_RANGE", "COLORS", "RGB", "SHAPES", "Scene",
-           "random_scene", "draw_scene"]
+           "object_geometry", "random_scene", "draw_scene"]
 
 IMAGE_SIZE = 75
 #: Side of a square and diameter of a circle, in pixels.
@@ -59,17 +59,36 @@ def random_scene(rng: np.random.Generator, min_distance: int = MIN_DISTANCE,
     return Scene(np.array(centers, dtype=np.int16), shapes.astype(np.int8))
 
 
-def _masks():
-    r = OBJECT_SIZE / 2
-    c = np.arange(OBJECT_SIZE) + 0.5  # pixel centres relative to the object's top-left corner
+def object_geometry(object_size: int = OBJECT_SIZE) -> tuple[int, tuple[int, int]]:
+    """``(min_distance, center_range)`` that keep objects of ``object_size`` px whole and apart, as at 10 px.
+
+    The smallest distance between centres is 1.5 times the size (15 px for 10 px objects: more than
+    a square's diagonal, so objects never touch) and centres stay ``object_size // 2`` px from the
+    border, so every object lies inside the image: ``(15, (5, 70))`` for 10 px, ``(21, (7, 68))``
+    for 14 px. Introduced in notebooks/06_sort_of_clevr.ipynb (section 3's object-size rung).
+    """
+    size = _check_size(object_size, "object_size")
+    return -(-3 * size // 2), (size // 2, IMAGE_SIZE - size // 2)
+
+
+def _check_size(size, name: str) -> int:
+    size = int(size)
+    if not 1 <= size <= 2 * OBJECT_SIZE:
+        raise ValueError(f"{name} must be between 1 and {2 * OBJECT_SIZE} pixels; got {size}.")
+    return size
+
+
+def _masks(size: int = OBJECT_SIZE):
+    r = size / 2
+    c = np.arange(size) + 0.5  # pixel centres relative to the object's top-left corner
     py, px = np.meshgrid(c, c, indexing="ij")
-    return {0: np.ones((OBJECT_SIZE, OBJECT_SIZE), bool), 1: (px - r) ** 2 + (py - r) ** 2 <= r * r}
+    return {0: np.ones((size, size), bool), 1: (px - r) ** 2 + (py - r) ** 2 <= r * r}
 
 
 _MASKS = _masks()
 
 
-def draw_scene(scene: Scene, square_size: int = OBJECT_SIZE) -> np.ndarray:
+def draw_scene(scene: Scene, square_size: int | None = None, object_size: int = OBJECT_SIZE) -> np.ndarray:
     """The (75, 75, 3) uint8 image of ``scene``: white background, coloured squares and circles.
 
     An object centred on (x, y) covers the pixels whose centres lie inside it: columns
@@ -77,18 +96,19 @@ def draw_scene(scene: Scene, square_size: int = OBJECT_SIZE) -> np.ndarray:
     11 gives columns x - 5 .. x + 5, the 11 x 11 squares of the PyTorch reproduction (OpenCV's
     filled ``rectangle(center - 5, center + 5)``), whose difference from a circle is 41 pixels
     instead of 20 (notebooks/06_sort_of_clevr.ipynb, section 6); a square that would cross the
-    border is cut there. Objects are drawn in colour order, so where two overlap (possible only
+    border is cut there. ``object_size`` (default 10) is the circles' diameter and the squares'
+    default side: 14 draws every object larger (place them with :func:`object_geometry`). Objects are drawn in colour order, so where two overlap (possible only
     when centres are closer than :data:`MIN_DISTANCE`) the later colour covers the earlier.
     Introduced in notebooks/06_sort_of_clevr.ipynb.
     """
-    square_size = int(square_size)
-    if not 1 <= square_size <= 2 * OBJECT_SIZE:
-        raise ValueError(f"square_size must be between 1 and {2 * OBJECT_SIZE} pixels; got {square_size}.")
+    object_size = _check_size(object_size, "object_size")
+    square_size = _check_size(object_size if square_size is None else square_size, "square_size")
     img = np.full((IMAGE_SIZE, IMAGE_SIZE, 3), 255, np.uint8)
-    half = OBJECT_SIZE // 2
+    half = object_size // 2
+    circle = (_MASKS if object_size == OBJECT_SIZE else _masks(object_size))[1]
     square = np.ones((square_size, square_size), bool)
     for c, ((x, y), s) in enumerate(zip(scene.centers.tolist(), scene.shapes.tolist())):
-        mask, start = (square, square_size // 2) if s == 0 else (_MASKS[s], half)
+        mask, start = (square, square_size // 2) if s == 0 else (circle, half)
         top, left = y - start, x - start
         rows = slice(max(top, 0), min(top + len(mask), IMAGE_SIZE))
         cols = slice(max(left, 0), min(left + len(mask), IMAGE_SIZE))
