@@ -3,7 +3,7 @@
     python -m rnlib.data render --json PATH --out DIR [--no-progress]
         Draw the 6 PNGs of every example of an NLVR JSON file in the real layout:
         DIR/images/{directory}/{split}-{n}-{m}-{k}.png (split from the file name; no directory -> 0).
-    python -m rnlib.data synth --out DIR --seed S [--groups G] [--preset quick|default] [--version 2|3]
+    python -m rnlib.data synth --out DIR --seed S [--groups G] [--preset quick|default] [--version 2|3|4]
         Write a synthetic NLVR-format dataset: DIR/{split}/{split}.json and DIR/{split}/images/...
     python -m rnlib.data download --out DIR [--splits train dev test]
         Fetch the real NLVR JSON files (needs internet), checked by SHA-256.
@@ -51,9 +51,10 @@ def main(argv=None) -> int:
     p.add_argument("--preset", default="default", help="quick or default")
     p.add_argument("--no-images", action="store_true", help="JSON only (images are drawn when loaded)")
     p.add_argument("--no-progress", action="store_true")
-    p.add_argument("--version", type=int, choices=(2, 3), default=2,
-                   help="generator version: 2 (default, the course's dataset) or 3 (adds the templates "
-                        "grown from NLVR Test-P phrasings)")
+    p.add_argument("--version", type=int, choices=(2, 3, 4), default=2,
+                   help="generator version: 2 (default, the course's dataset), 3 (adds the templates "
+                        "grown from NLVR Test-P phrasings) or 4 (adds, to version 3's, templates for the "
+                        "Test-P phrasings version 3 still could not write)")
     p = sub.add_parser("download", help="fetch the real NLVR JSON files (needs internet)")
     p.add_argument("--out", required=True, help="folder that receives {split}/{split}.json")
     p.add_argument("--splits", nargs="+", default=["train", "dev", "test"])

@@ -12,6 +12,8 @@ tested on real NLVR sentences. One job per module, each importing only those abo
 - :mod:`.template`: what a template is: ``sample`` its parameters, ``say`` them, ``holds`` on a scene.
 - :mod:`.grammar_v2_scatter`, :mod:`.grammar_v2_towers`: version 2's 29 templates (the default).
 - :mod:`.grammar_v3`: version 3's 15 templates, grown from NLVR Test-P phrasings (opt-in).
+- :mod:`.grammar_v4`: version 4's 12 templates, grown from the Test-P phrasings version 3 still
+  could not write (opt-in; version 4 also writes every template of versions 2 and 3).
 - :mod:`.registry`: the templates of each version (:data:`TEMPLATES`, :func:`templates_of`), their
   truth (:func:`evaluate`), a quick sample of sentences (:func:`sample_sentences`).
 - :mod:`.dataset`: balanced sentence groups and splits (:func:`generate`), NLVR's layout and its
@@ -20,6 +22,7 @@ tested on real NLVR sentences. One job per module, each importing only those abo
 
 Versions (``generate(..., version=)``, ``python -m rnlib.data synth --version 3``): each is
 byte-identical per seed; the version is part of the random seed and is recorded in ``COMPLETE``.
+Versions 3 and 4 were designed from NLVR Test-P sentences only; NLVR dev was never read for them.
 
 Introduced in notebooks/01_data_and_preprocessing.ipynb.
 """

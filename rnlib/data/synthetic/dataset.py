@@ -117,7 +117,8 @@ def generate(seed: int = 0, groups: dict | int | None = None, preset: str = "def
     ``groups``: sentence groups per split as a dict, or a total split 80/10/10; None takes
     ``PRESETS[preset]``. Each group has 4 examples (one sentence, 4 scenes). Group numbers n run
     across the splits, so no group is in two splits. Same seed (and version), same examples.
-    ``version``: 2 (the default) or 3 (adds the templates grown from Test-P phrasings; opt-in).
+    ``version``: 2 (the default), 3 (adds the templates grown from Test-P phrasings; opt-in) or 4
+    (adds, to version 3's, templates for the Test-P phrasings version 3 could not write; opt-in).
 
     Introduced in notebooks/01_data_and_preprocessing.ipynb.
     """
@@ -164,7 +165,7 @@ def write_dataset(out, seed: int = 0, groups: dict | int | None = None, preset: 
     Writes ``out/{split}/{split}.json`` and, with ``images``, the 6 PNGs of every example at
     ``out/{split}/images/{directory}/{split}-{n}-{m}-{k}.png``; then, last, ``out/COMPLETE`` (the
     generator version and settings), so an interrupted run is recognised and redone.
-    ``version``: see :func:`generate` (2 by default; 3 is opt-in).
+    ``version``: see :func:`generate` (2 by default; 3 and 4 are opt-in).
 
     Introduced in notebooks/01_data_and_preprocessing.ipynb.
     """

@@ -1,6 +1,6 @@
 """What a template is: a kind of statement with its parameters, its English and its meaning.
 
-Every grammar module (``grammar_v2_*.py``, ``grammar_v3.py``) writes subclasses of
+Every grammar module (``grammar_v2_*.py``, ``grammar_v3.py``, ``grammar_v4.py``) writes subclasses of
 :class:`Template`; :mod:`rnlib.data.synthetic.registry` lists them by version.
 
 Introduced in notebooks/01_data_and_preprocessing.ipynb.
