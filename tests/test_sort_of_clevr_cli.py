@@ -234,14 +234,15 @@ def test_cli_course_levers_kinds_and_schedule_are_recorded_and_resume(tmp_path, 
     assert [r["run"] for r in csv.DictReader(open(tmp_path / "ladder.csv"))] == ["again", "run"]
     assert soc.main(["ladder", "--runs", str(tmp_path), "--out", str(tmp_path / "ladder.csv"), "--keep", "run"]) == 0
     assert [r["run"] for r in csv.DictReader(open(tmp_path / "ladder.csv"))] == ["again", "run"]
-    assert "object_size" not in row["settings"]  # the default 10 px objects are not a change
-    big = tmp_path / "big"  # data drawn with --object-size: the ladder row says so
-    assert soc.main(["generate", "--preset", "course", "--out", str(big), "--train", "3", "--test", "2",
-                     "--object-size", "14"]) == 0
-    large = [str(tmp_path / "large") if a == str(run_dir) else str(big) if a == str(data_dir) else a for a in args]
-    assert soc.main(large) == 0
-    assert soc.main(["ladder", "--runs", str(tmp_path), "--out", str(tmp_path / "large.csv"), "large"]) == 0
-    assert "object_size=14" in next(csv.DictReader(open(tmp_path / "large.csv")))["settings"]
+    assert "object_size=14" in row["settings"]  # the ladder row names the data's object size (course: 14 px)
+    small = tmp_path / "small"  # the preset's earlier 10 px objects (the ladder's first rounds): no object_size
+    assert soc.main(["generate", "--preset", "course", "--out", str(small), "--train", "3", "--test", "2",
+                     "--object-size", "10"]) == 0
+    assert "object_size" not in json.loads((small / "generate.json").read_text())
+    ten = [str(tmp_path / "ten") if a == str(run_dir) else str(small) if a == str(data_dir) else a for a in args]
+    assert soc.main(ten) == 0
+    assert soc.main(["ladder", "--runs", str(tmp_path), "--out", str(tmp_path / "ten.csv"), "ten"]) == 0
+    assert "object_size" not in next(csv.DictReader(open(tmp_path / "ten.csv")))["settings"]
     capsys.readouterr()
     assert soc.main(args[:-1]) == 2  # without --cosine: another recipe, refused
     assert "schedule" in capsys.readouterr().err

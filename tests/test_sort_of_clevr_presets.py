@@ -231,7 +231,12 @@ def test_course_asks_the_papers_two_kinds_balanced_on_objects_that_never_touch()
     assert (data["kinds"][:, 10:] == KINDS.index("binary")).all()
     c = data["centers"].astype(int)
     d2 = ((c[:, :, None, :] - c[:, None, :, :]) ** 2).sum(-1) + 10 ** 6 * np.eye(len(COLORS), dtype=int)
-    assert d2.min() >= soc.MIN_DISTANCE ** 2  # objects never touch: every one is whole in the picture
+    course = soc.get_preset("course")  # 14 px objects, 21 px apart (section 3's lever), centres in [7, 68]
+    assert (course.object_size, course.square_size, course.min_distance, course.center_range) == (14, 14, 21, (7, 68))
+    assert d2.min() >= course.min_distance ** 2  # objects never touch: every one is whole in the picture
+    assert c.min() >= 7 and c.max() <= 68
+    counts = np.array([[(im == soc.RGB[k]).all(-1).sum() for k in range(6)] for im in data["images"]])
+    np.testing.assert_array_equal(counts, np.where(data["shapes"] == 0, 14 * 14, 156))  # whole 14 px objects
     shape = (data["kinds"] == 0) & (data["subtypes"] == 0)  # "what shape is the A object?" is drawn 50/50
     answers = data["answers"][shape]
     assert abs((answers == ANSWERS.index("square")).mean() - 0.5) < 0.12

@@ -65,10 +65,13 @@ def test_object_size_grows_both_shapes_and_places_them_apart_and_whole(tmp_path)
     np.testing.assert_array_equal(draw_scene(S, object_size=10), draw_scene(S))
     with pytest.raises(ValueError, match="object_size must be between 1 and 20"):
         draw_scene(S, object_size=21)
-    ten = soc.generate(5, [0, 0], progress=False, preset="course")
-    assert all(np.array_equal(v, soc.generate(5, [0, 0], progress=False, preset="course", object_size=10)[k])
+    ten = soc.generate(5, [0, 0], progress=False, preset="extended")  # the preset's own size: the same arrays
+    assert all(np.array_equal(v, soc.generate(5, [0, 0], progress=False, preset="extended", object_size=10)[k])
                for k, v in ten.items())
-    assert soc.main(["generate", "--preset", "course", "--out", str(tmp_path), "--train", "40", "--test", "1",
+    course = soc.generate(5, [0, 0], progress=False, preset="course")  # course draws 14 px objects by default
+    assert all(np.array_equal(v, soc.generate(5, [0, 0], progress=False, preset="course", object_size=14)[k])
+               for k, v in course.items())
+    assert soc.main(["generate", "--preset", "extended", "--out", str(tmp_path), "--train", "40", "--test", "1",
                      "--object-size", "14"]) == 0
     settings = json.loads((tmp_path / "generate.json").read_text())
     assert (settings["object_size"], settings["square_size"]) == (14, 14)

@@ -22,6 +22,7 @@ from .evaluation import KIND_HISTORY, KindHistory, colour_blind_accuracy, evalua
 from .models import DROPOUT, INITS, LEARNING_RATE, MODELS, STATE_MODELS, learning_rate_schedule, load_model
 from .questions import KINDS
 from .presets import DEFAULT_PRESET, PRESETS, get_preset
+from .scenes import OBJECT_SIZE
 
 #: Pictures in the fresh test sets of ``evaluate`` and ``export``: 1,000 pictures (20,000 questions of
 #: the paper preset) put the standard error of a kind's accuracy at 0.5 points or less.
@@ -44,14 +45,15 @@ def _cmd_generate(args) -> int:
     square_size = p.square_size if args.square_size is None else args.square_size
     if args.object_size is not None and args.square_size is None:
         square_size = args.object_size
+    object_size = p.object_size if args.object_size is None else args.object_size
     paths = generate_dataset(out, args.seed, args.train, args.test, per_kind, square_size=square_size, preset=p,
                              object_size=args.object_size)
     dist = {split: answer_distribution(load_dataset(path)) for split, path in paths.items()}
     (out / "answer_distribution.json").write_text(json.dumps(dist, indent=1) + "\n")
     settings = {"seed": args.seed, "train": args.train, "test": args.test, "questions_per_kind": per_kind,
                 "square_size": square_size, "preset": p.name}
-    if args.object_size is not None:
-        settings["object_size"] = args.object_size
+    if object_size != OBJECT_SIZE:  # recorded when not the 10 px of the earlier data, whose records stay as they were
+        settings["object_size"] = object_size
     (out / "generate.json").write_text(json.dumps(settings, indent=1) + "\n")
     print(json.dumps({"files": {k: str(v) for k, v in paths.items()}, "answer_distribution": dist["train"]},
                      indent=1))
@@ -387,9 +389,10 @@ def main(argv=None) -> int:
                    help="side of the squares in pixels (default: the preset's, 10 or 11; 11 is the PyTorch "
                         "reproduction's; circles keep radius 5)")
     g.add_argument("--object-size", type=int, default=None,
-                   help="draw every object this large (circle diameter and square side, default 10 px), "
-                        "1.5 x the size apart and whole inside the image (notebook 06's object-size rung); "
-                        "evaluate --seed draws the preset's 10 px objects, so score such a model with --data")
+                   help="draw every object this large (circle diameter and square side; default the preset's: "
+                        "14 px for course, 10 for the others), 1.5 x the size apart and whole inside the image "
+                        "(notebook 06's object-size rung); evaluate --seed draws the preset's size, so score a "
+                        "model trained on another size with --data")
     t = sub.add_parser("train", help="train a model; rerun the same command to resume")
     t.add_argument("--model", choices=sorted(MODELS), required=True)
     t.add_argument("--run-dir", required=True)

@@ -19,7 +19,7 @@ import numpy as np
 from ..batches import EpochBatches
 from .presets import DEFAULT_PRESET, get_preset, sample_questions
 from .questions import ANSWERS, KINDS, QUESTION_SIZE, SUBTYPES, encode_question
-from .scenes import COLORS, IMAGE_SIZE, OBJECT_SIZE, SHAPES, draw_scene, object_geometry, random_scene
+from .scenes import COLORS, IMAGE_SIZE, SHAPES, draw_scene, object_geometry, random_scene
 
 __all__ = ["DEFAULT_TRAIN", "DEFAULT_TEST", "BATCH_SIZE", "generate", "save_dataset", "load_dataset",
            "dataset_preset", "generate_dataset", "answer_distribution", "STATE_SIZE", "state_descriptions",
@@ -50,7 +50,7 @@ def generate(n_images: int, seed, questions_per_kind: int | None = None, progres
     accepts. ``preset`` is a name in :data:`~rnlib.sort_of_clevr.presets.PRESETS` or a
     :class:`~rnlib.sort_of_clevr.presets.Preset`; ``questions_per_kind`` and ``square_size``
     (passed to :func:`draw_scene`: the scenes, questions and answers do not depend on it) default
-    to the preset's. ``object_size`` (default: the preset's 10 px) draws every object that large and
+    to the preset's. ``object_size`` (default: the preset's, 10 px; ``course``: 14) draws every object that large and
     places them by :func:`~rnlib.sort_of_clevr.scenes.object_geometry` (1.5 x the size apart, whole
     inside the image), so the scenes change with it; the squares take that size unless
     ``square_size`` is given.
@@ -59,11 +59,11 @@ def generate(n_images: int, seed, questions_per_kind: int | None = None, progres
     """
     p = get_preset(preset)
     per_kind = p.questions_per_kind if questions_per_kind is None else int(questions_per_kind)
-    if object_size is not None and int(object_size) != OBJECT_SIZE:
+    if object_size is not None and int(object_size) != p.object_size:
         min_distance, center_range = object_geometry(object_size)
-        p = p._replace(min_distance=min_distance, center_range=center_range)
-        square_size = int(object_size) if square_size is None else square_size
-    object_size = OBJECT_SIZE if object_size is None else int(object_size)
+        p = p._replace(min_distance=min_distance, center_range=center_range, square_size=int(object_size),
+                       object_size=int(object_size))
+    object_size = p.object_size
     square_size = p.square_size if square_size is None else square_size
     rng = np.random.default_rng(seed)
     per_image = len(p.kinds) * per_kind

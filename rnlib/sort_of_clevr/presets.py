@@ -15,7 +15,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .questions import _ANSWER, KINDS, QUESTIONS_PER_KIND, SUBTYPES, Question, answer_question
-from .scenes import CENTER_RANGE, COLORS, MIN_DISTANCE, OBJECT_SIZE, Scene
+from .scenes import CENTER_RANGE, COLORS, MIN_DISTANCE, OBJECT_SIZE, Scene, object_geometry
 
 __all__ = ["Preset", "PRESETS", "DEFAULT_PRESET", "SAMPLINGS", "get_preset", "sample_questions"]
 
@@ -29,9 +29,9 @@ class Preset(NamedTuple):
     """The generator's settings (see the package docstring's table).
 
     ``kinds`` are asked in this order, ``questions_per_kind`` each, the subtype of every question
-    drawn uniformly; ``sampling`` is one of :data:`SAMPLINGS`; ``square_size`` goes to
-    :func:`~rnlib.sort_of_clevr.scenes.draw_scene`, ``min_distance`` and ``center_range`` (both
-    ends included) to :func:`~rnlib.sort_of_clevr.scenes.random_scene`.
+    drawn uniformly; ``sampling`` is one of :data:`SAMPLINGS`; ``square_size`` and ``object_size``
+    (the circles' diameter) go to :func:`~rnlib.sort_of_clevr.scenes.draw_scene`, ``min_distance`` and
+    ``center_range`` (both ends included) to :func:`~rnlib.sort_of_clevr.scenes.random_scene`.
     """
 
     name: str
@@ -41,15 +41,21 @@ class Preset(NamedTuple):
     square_size: int
     min_distance: int
     center_range: tuple[int, int]
+    object_size: int = OBJECT_SIZE
 
 
+#: The ``course`` preset's object size in pixels (squares' side, circles' diameter).
+COURSE_OBJECT_SIZE = 14
 #: The named presets. ``course`` is the lesson's dataset, sized for a CPU (notebook 06): the paper's
-#: two kinds of questions, drawn balanced, on objects that never touch. ``extended`` adds a third,
+#: two kinds of questions, drawn balanced, on objects that never touch, drawn 14 px wide instead of 10
+#: (placed by :func:`~rnlib.sort_of_clevr.scenes.object_geometry`: centres 21 px apart, in [7, 68]):
+#: the lever that let a pixel RN find an object by its colour on a CPU budget (notebook 06, section 3's
+#: ladder, round 3). ``extended`` adds a third,
 #: harder kind (ternary); ``paper`` is the setup of Santoro et al. (2017) as the PyTorch
 #: reproduction (kimhc6028/relational-networks) draws it.
 PRESETS = {
-    "course": Preset("course", ("non_relational", "binary"), QUESTIONS_PER_KIND, "balanced", OBJECT_SIZE,
-                     MIN_DISTANCE, CENTER_RANGE),
+    "course": Preset("course", ("non_relational", "binary"), QUESTIONS_PER_KIND, "balanced", COURSE_OBJECT_SIZE,
+                     *object_geometry(COURSE_OBJECT_SIZE), COURSE_OBJECT_SIZE),
     "extended": Preset("extended", KINDS, QUESTIONS_PER_KIND, "balanced", OBJECT_SIZE, MIN_DISTANCE, CENTER_RANGE),
     "paper": Preset("paper", ("non_relational", "binary"), 10, "uniform", 11, 10, (5, 69)),
 }
