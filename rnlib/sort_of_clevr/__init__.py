@@ -90,6 +90,13 @@ question vector         18 floats (layout above)                     the same 18
 default folder          ``data/sort_of_clevr``                       ``data/sort_of_clevr_paper``
 ======================  ===========================================  ===========================================
 
+The ``course`` preset (notebook 06) asks the ``paper`` preset's two kinds, 10 of each per image, drawn
+balanced as in ``extended``, on objects drawn 14 px wide (squares 14 x 14, circles of diameter 14:
+``Preset.object_size``) with centres in ``[7, 68]`` at least 21 px apart
+(:func:`object_geometry`), so they never touch: at 10 px a pixel RN on the course's 4 x 4 feature
+map did not learn to find an object by its colour on a CPU budget, at 14 px it did (notebook 06,
+section 3). ``generate --preset course --object-size 10`` makes the preset's earlier 10 px pictures.
+
 Where the ``paper`` facts come from. *The paper* (Santoro et al. 2017, section 4.2 and
 appendix): 6 objects per image, each a square or a circle, 6 colours that name the objects,
 questions as fixed-length binary strings, 10 relational and 10 non-relational questions per
@@ -125,8 +132,8 @@ preset; weights with no record are ``extended``.
 
 Command line::
 
-    python -m rnlib.sort_of_clevr generate [--preset extended|paper] [--out DIR] --seed 0 [--train 9800 --test 200]
-        [--square-size 10]
+    python -m rnlib.sort_of_clevr generate [--preset extended|paper|course] [--out DIR] --seed 0 [--train 9800 --test 200]
+        [--square-size 10] [--object-size 14]
     python -m rnlib.sort_of_clevr train --model rn|cnn_mlp|rn_state --run-dir DIR --epochs E   # rerun to resume
         [--preset extended|paper] [--data DIR] [--reduction sum|mean] [--init keras|pytorch|pytorch_all]
         [--cnn-order bn_relu|relu_bn] [--batchnorm keras|pytorch] [--kind-batches] [--lr 2.5e-4] [--dropout 0.5]
