@@ -60,5 +60,8 @@ run sim2real_cnn_lstm sim2real-v3-seed1 --model cnn_lstm --set "f_units=[256,256
 # data from generator version 4 (version 3's templates and 12 more grown from Test-P phrasings; Test-P coverage of a
 # 20,000-group sample 52.2% -> 62.5%, agreement 98.2%). Not run yet: a new name, so the committed models stay as they
 # are; selection on synthetic dev, real dev scored once at export (dev_looks). About 20 minutes an epoch on a 2-core CPU.
-data sim2real-v4-seed1 1 4
-run sim2real_pixels_v2 sim2real-v4-seed1 "${PIXELS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${V2_EPOCHS:-4}"
+# Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2): notebook 07's TRAIN does not run it.
+if [[ "$ONLY" == *" sim2real_pixels_v2 "* ]]; then
+  data sim2real-v4-seed1 1 4
+  run sim2real_pixels_v2 sim2real-v4-seed1 "${PIXELS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${V2_EPOCHS:-4}"
+fi
