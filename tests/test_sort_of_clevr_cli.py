@@ -271,3 +271,23 @@ def test_cli_refuses_settings_a_model_does_not_have(tmp_path, capsys):
     assert soc.main(["train", "--model", "mlp_state", "--run-dir", str(tmp_path / "r"), "--epochs", "1",
                      "--data", str(data_dir), "--cnn", "course", "--pairs", "unordered"]) == 2
     assert "no such setting: --cnn, --pairs" in capsys.readouterr().err
+
+
+def test_evaluate_draws_and_checks_the_object_size_the_weights_were_trained_on(tmp_path, capsys):
+    d10, d14, run_dir = tmp_path / "d10", tmp_path / "d14", tmp_path / "run"
+    assert soc.main(["generate", "--preset", "course", "--out", str(d10), "--train", "2", "--test", "1",
+                     "--object-size", "10"]) == 0
+    assert soc.main(["generate", "--preset", "course", "--out", str(d14), "--train", "1", "--test", "1"]) == 0
+    assert soc.main(["train", "--model", "cnn_mlp", "--run-dir", str(run_dir), "--epochs", "1", "--data", str(d10),
+                     "--batch-size", "8", "--cnn", "course"]) == 0
+    weights = run_dir / "best.keras"
+    assert soc.weights_object_size(weights) == 10 and soc.get_preset("course").object_size == 14
+    capsys.readouterr()
+    assert soc.main(["evaluate", "--weights", str(weights), "--data", str(d14)]) == 2  # 14 px pictures: refused
+    err = capsys.readouterr().err
+    assert "trained on pictures of 10 px objects" in err and "draws them 14 px wide" in err
+    assert soc.main(["evaluate", "--weights", str(weights), "--data", str(d10)]) == 0  # its own size: scored
+    capsys.readouterr()
+    assert soc.main(["evaluate", "--weights", str(weights), "--seed", "5", "--images", "2"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["preset"], report["object_size"], report["questions"]) == ("course", 10, 40)

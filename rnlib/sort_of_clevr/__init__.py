@@ -127,8 +127,8 @@ seed and preset), ``DIR/generate.json`` (the settings, preset included) and
 ``DIR/answer_distribution.json``. Each ``.npz`` records its preset (:func:`dataset_preset`;
 files from before presets existed are ``extended``). ``train`` records the data's preset in the
 run's ``config.json`` and ``results.json``, ``export`` in ``NAME_results.json``, and
-``evaluate`` reads it back (:func:`weights_preset`) to draw its fresh test set from the same
-preset; weights with no record are ``extended``.
+``evaluate`` reads it back (:func:`weights_preset`, and :func:`weights_object_size` for the
+objects' size) to draw its fresh test set from the same preset at the same object size; weights with no record are ``extended``.
 
 Command line::
 
@@ -153,7 +153,7 @@ from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, STATE_SIZE, Ques
                        dataset_preset, generate, generate_dataset, load_dataset, make_dataset, save_dataset,
                        state_descriptions)
 from .evaluation import (KindHistory, colour_blind_accuracy, colour_blind_answers, evaluate_model, question_groups,
-                         read_kind_history, weights_preset)
+                         read_kind_history, weights_object_size, weights_preset)
 from .models import (DROPOUT, INITS, LEARNING_RATE, MODELS, STATE_MLP_UNITS, STATE_MODELS, build_cnn_mlp_model,
                      build_rn_model, build_state_mlp_model, build_state_rn_model, init_like_pytorch,
                      learning_rate_schedule, load_model, takes_state)
@@ -174,6 +174,7 @@ __all__ = [
     "init_like_pytorch", "build_rn_model", "build_cnn_mlp_model", "build_state_rn_model", "build_state_mlp_model",
     "STATE_MLP_UNITS", "STATE_MODELS", "learning_rate_schedule", "takes_state", "MODELS",
     "load_model", "evaluate_model", "colour_blind_answers", "colour_blind_accuracy", "weights_preset",
+    "weights_object_size",
     "KindHistory", "read_kind_history", "main",
     "BATCH_SIZE", "LEARNING_RATE", "DROPOUT", "DEFAULT_TRAIN", "DEFAULT_TEST",
 ]

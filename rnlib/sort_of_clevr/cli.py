@@ -18,7 +18,8 @@ from ..data import display_path
 from ..encoders import BATCHNORMS, CNN_ORDERS
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, _split_seed, answer_distribution, dataset_preset,
                        generate, generate_dataset, load_dataset, make_dataset)
-from .evaluation import KIND_HISTORY, KindHistory, colour_blind_accuracy, evaluate_model, weights_preset
+from .evaluation import (KIND_HISTORY, KindHistory, colour_blind_accuracy, evaluate_model, weights_object_size,
+                         weights_preset)
 from .models import DROPOUT, INITS, LEARNING_RATE, MODELS, STATE_MODELS, learning_rate_schedule, load_model
 from .questions import KINDS
 from .presets import DEFAULT_PRESET, PRESETS, get_preset
@@ -250,12 +251,18 @@ def _cmd_train(args) -> int:
 
 
 def _check_same_preset(weights_preset_name: str, data_dir: Path, weights) -> str | None:
-    """An error message when ``data_dir`` holds another preset's data than the weights were trained on."""
+    """An error message when ``data_dir`` holds another preset's data, or objects of another size, than the weights saw."""
     data_preset = dataset_preset(data_dir / "test.npz")
     if data_preset != weights_preset_name:
         return (f"[sort_of_clevr] {weights} was trained on {weights_preset_name!r} data, but {data_dir / 'test.npz'} "
                 f"holds {data_preset!r} data: its accuracy there would measure another task. Leave --data out to "
                 f"draw a fresh {weights_preset_name!r} test set.")
+    trained, settings = weights_object_size(weights), data_dir / "generate.json"
+    drawn = int(json.loads(settings.read_text()).get("object_size", OBJECT_SIZE)) if settings.exists() else None
+    if trained is not None and drawn is not None and trained != drawn:
+        return (f"[sort_of_clevr] {weights} was trained on pictures of {trained} px objects, but {settings} says "
+                f"{data_dir} draws them {drawn} px wide: its accuracy there would measure another task. Leave --data "
+                f"out to draw a fresh test set with {trained} px objects.")
     return None
 
 
@@ -269,10 +276,12 @@ def _cmd_evaluate(args) -> int:
             return 2
         data, what = load_dataset(Path(args.data) / "test.npz"), display_path(Path(args.data) / "test.npz")
     else:
-        data, what = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset), None
+        data, what = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset,
+                              object_size=weights_object_size(args.weights)), None
     result = evaluate_model(model, data, args.batch_size)
     out = {"weights": display_path(args.weights), "preset": preset}
-    out |= {"data": what} if what else {"seed": args.seed, "images": args.images}
+    out |= {"data": what} if what else {"seed": args.seed, "images": args.images,
+                                        "object_size": weights_object_size(args.weights) or get_preset(preset).object_size}
     out |= {"questions": int(data["answers"].size), "accuracy": result,
             "colour_blind_reader": colour_blind_accuracy(data)}
     print(json.dumps(out, indent=1))
@@ -311,7 +320,8 @@ def _cmd_export(args) -> int:
         results["validation"] = {"what": f"{display_path(test_npz)} (picked the best epoch)"
                                          f"{', kinds ' + ','.join(kinds) if kinds else ''}",
                                  "accuracy": evaluate_model(model, _only_kinds(load_dataset(test_npz), kinds))}
-    data = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset)
+    data = generate(args.images, _split_seed(args.seed, "test"), progress=False, preset=preset,
+                    object_size=weights_object_size(run_dir / "best.keras"))
     results["fresh_test"] = {"what": f"fresh test set: evaluate --seed {args.seed} --images {args.images}",
                              "accuracy": evaluate_model(model, data),  # of the run's preset, as evaluate draws it
                              "colour_blind_reader": colour_blind_accuracy(data)}  # the baseline of the same questions

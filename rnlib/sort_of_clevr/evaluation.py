@@ -18,7 +18,7 @@ from .datasets import make_dataset
 from .models import takes_state
 from .presets import DEFAULT_PRESET, get_preset
 from .questions import ANSWERS, KINDS, SUBTYPES, Question, answer_question
-from .scenes import COLORS, Scene
+from .scenes import COLORS, OBJECT_SIZE, Scene
 
 __all__ = ["question_groups", "evaluate_model", "colour_blind_answers", "colour_blind_accuracy", "weights_preset",
            "KindHistory", "read_kind_history"]
@@ -111,6 +111,24 @@ def weights_preset(weights) -> str:
             preset = info.get("preset") or (info.get("config") or {}).get("preset") or DEFAULT_PRESET
             return get_preset(preset).name
     return DEFAULT_PRESET
+
+
+def weights_object_size(weights) -> int | None:
+    """The object size (px) of the pictures that saved weights were trained on, from the record beside them.
+
+    Read from the record's data identity (``generate.json`` as ``train`` saw it): its
+    ``object_size``, or 10 px for data generated before object sizes were recorded. None when there
+    is no record of the data: then the preset's own size is all there is to go on.
+    Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    weights = Path(weights)
+    for record in (weights.with_name(f"{weights.stem}_results.json"), weights.parent / "config.json"):
+        if record.is_file():
+            info = json.loads(record.read_text())
+            config = info.get("config", info)
+            generated = (config.get("data_identity") or {}).get("generate")
+            return None if generated is None else int(generated.get("object_size", OBJECT_SIZE))
+    return None
 
 
 def _kind_columns(result: dict) -> dict[str, float]:
