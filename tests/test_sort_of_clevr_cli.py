@@ -291,3 +291,29 @@ def test_evaluate_draws_and_checks_the_object_size_the_weights_were_trained_on(t
     assert soc.main(["evaluate", "--weights", str(weights), "--seed", "5", "--images", "2"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert (report["preset"], report["object_size"], report["questions"]) == ("course", 10, 40)
+
+
+def test_train_init_from_starts_from_another_runs_weights_and_refuses_what_does_not_fit(tmp_path, capsys):
+    import numpy as np
+
+    data = tmp_path / "data"
+    assert soc.main(["generate", "--preset", "course", "--out", str(data), "--train", "2", "--test", "1"]) == 0
+    base = ["--data", str(data), "--batch-size", "8", "--cnn", "course", "--epochs", "1"]
+    assert soc.main(["train", "--model", "cnn_mlp", "--run-dir", str(tmp_path / "first"), "--kinds", "non_relational",
+                     *base]) == 0  # the curriculum's first stage: non-relational questions only
+    first = tmp_path / "first" / "best.keras"
+    second = tmp_path / "second"
+    args = ["train", "--model", "cnn_mlp", "--run-dir", str(second), *base, "--init-from", str(first), "--lr", "0"]
+    assert soc.main(args) == 0  # learning rate 0: the second run's weights are the first's
+    config = json.loads((second / "config.json").read_text())
+    assert config["init_from"]["weights"].endswith("first/best.keras") and len(config["init_from"]["sha256"]) == 16
+    a, b = soc.load_model(first), soc.load_model(second / "last.keras")
+    for w, v in zip(a.weights, b.weights):
+        if "moving" not in w.path:  # BatchNorm's running statistics move in training even at learning rate 0
+            np.testing.assert_array_equal(w.numpy(), v.numpy())
+    capsys.readouterr()
+    assert soc.main(["train", "--model", "rn", "--run-dir", str(tmp_path / "rn"), *base, "--init-from", str(first)]) == 2
+    assert "do not fit a rn model" in capsys.readouterr().err
+    assert soc.main(["train", "--model", "cnn_mlp", "--run-dir", str(tmp_path / "x"), *base,
+                     "--init-from", str(tmp_path / "none.keras")]) == 2
+    assert "no such file" in capsys.readouterr().err

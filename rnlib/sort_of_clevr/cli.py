@@ -61,6 +61,17 @@ def _cmd_generate(args) -> int:
     return 0
 
 
+def _sha256(path: Path) -> str:
+    """The first 16 hex digits of a file's SHA-256."""
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()[:16]
+
+
 def _data_identity(data_dir: Path, preset: str) -> dict:
     """What identifies a dataset folder, whatever its path: preset, generate settings, sizes, SHA-256 of its files."""
     import hashlib
@@ -181,6 +192,13 @@ def _cmd_train(args) -> int:
         config["schedule"] = {"warmup_steps": args.warmup_steps, "cosine": bool(args.cosine), "epochs": args.epochs}
     if kinds:
         config["kinds"] = kinds
+    if args.init_from:
+        source_path = Path(args.init_from)
+        if not source_path.is_file():
+            print(f"[sort_of_clevr] --init-from {source_path}: no such file (expected a .keras model of the same kind, "
+                  "e.g. a run's best.keras).", file=sys.stderr)
+            return 2
+        config["init_from"] = {"weights": display_path(source_path), "sha256": _sha256(source_path)}
     config["data_identity"] = _data_identity(data_dir, preset)
     config_path = run_dir / "config.json"
     if config_path.exists():
@@ -231,6 +249,16 @@ def _cmd_train(args) -> int:
           flush=True)
     model_options = {k: v for k, v in options.items() if k in _MODEL_OPTIONS[args.model]}
     model = MODELS[args.model](learning_rate=lr, init=args.init, dropout=args.dropout, **model_options)
+    if args.init_from:  # start from another run's weights (a resumed run then loads its own checkpoint over them)
+        source = load_model(args.init_from)
+        mine, theirs = [tuple(w.shape) for w in model.weights], [tuple(w.shape) for w in source.weights]
+        if mine != theirs:
+            print(f"[sort_of_clevr] --init-from {args.init_from}: its weights do not fit a {args.model} model with "
+                  f"these settings ({len(theirs)} arrays against {len(mine)}; first difference: "
+                  f"{next((a, b) for a, b in zip(theirs + [None] * len(mine), mine + [None] * len(theirs)) if a != b)}).",
+                  file=sys.stderr)
+            return 2
+        model.set_weights(source.get_weights())
     val_ds = make_dataset(test_data, 256, state=state)
     budget = None if args.time_budget is None else 60 * args.time_budget
     history = train(model, train_ds, val_ds, args.epochs, run_dir, save_every_steps=args.save_every_steps,
@@ -432,6 +460,10 @@ def main(argv=None) -> int:
     t.add_argument("--dropout", type=float, default=DROPOUT,
                    help="dropout rate before the answer layer (default 0.5, the paper's for CLEVR; 0: none, as the "
                         "PyTorch reproduction's README figures of 2017 were trained: its F.dropout call was then a no-op)")
+    t.add_argument("--init-from", default=None,
+                   help="start from the weights of a saved model of the same kind and settings (e.g. another run's "
+                        "best.keras: notebook 06's curriculum, the non-relational questions first); recorded in "
+                        "config.json with the file's digest")
     t.add_argument("--cnn", choices=("paper", "course"), default="paper",
                    help="pixel models: the paper's CNN (5 x 5 map, 25 objects) or the course's (4 x 4, 16 objects)")
     t.add_argument("--pairs", choices=("ordered", "unordered"), default="ordered",
