@@ -74,18 +74,12 @@ def _sha256(path: Path) -> str:
 
 def _data_identity(data_dir: Path, preset: str) -> dict:
     """What identifies a dataset folder, whatever its path: preset, generate settings, sizes, SHA-256 of its files."""
-    import hashlib
-
     ident = {"preset": preset}
     settings = data_dir / "generate.json"
     if settings.exists():
         ident["generate"] = json.loads(settings.read_text())
     for split in ("train", "test"):
-        h = hashlib.sha256()
-        with open(data_dir / f"{split}.npz", "rb") as f:
-            for block in iter(lambda: f.read(1 << 20), b""):
-                h.update(block)
-        ident[f"{split}_sha256"] = h.hexdigest()[:16]
+        ident[f"{split}_sha256"] = _sha256(data_dir / f"{split}.npz")
     return ident
 
 
