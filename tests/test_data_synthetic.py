@@ -82,77 +82,52 @@ def test_version_2_files_are_unchanged(tmp_path):
     assert h.hexdigest() == "2f20356a42a77f0ca33c2b3bdd3754ecb90bbb9586dacc06171e1098c11cb01b"
 
 
-@pytest.fixture(scope="module")
-def medium_v3():
-    """2,000 sentence groups of generator version 3 (a few seconds): every one of its templates occurs."""
-    return syn.generate(seed=0, groups=2000, version=3)
+@pytest.fixture(scope="module", params=[3, 4])
+def medium_new_version(request):
+    """(version, 2,000 sentence groups of that generator version): a few seconds each, every template occurs."""
+    return request.param, syn.generate(seed=0, groups=2000, version=request.param)
 
 
-def test_version_3_writes_the_new_templates_and_keeps_every_template_balanced(medium_v3):
-    examples = [e for split in medium_v3.values() for e in split]
+def test_a_new_version_writes_its_new_templates_keeps_the_older_ones_and_every_template_balanced(medium_new_version):
+    version, data = medium_new_version
+    examples = [e for split in data.values() for e in split]
     balance = syn.label_balance(examples)
-    assert set(balance) == set(syn.templates_of(3)), "a 2,000-group v3 dataset uses every template"
-    new = {t for t in TEMPLATES if TEMPLATES[t].since == 3}
-    assert new and new <= set(balance) and not new & set(syn.templates_of(2))
+    assert set(balance) == set(syn.templates_of(version)), f"a 2,000-group v{version} dataset uses every template"
+    new, older = {t for t in TEMPLATES if TEMPLATES[t].since == version}, set(syn.templates_of(version - 1))
+    assert new and new <= set(balance) and not new & older
+    assert older < set(syn.templates_of(version)), f"version {version} also writes every version-{version - 1} template"
     off = {t: share for t, (n, share) in balance.items() if not 0.4 <= share <= 0.6}
     assert not off, f"templates whose share of true labels leaves [0.4, 0.6]: {off}"
-    for e in medium_v3["dev"]:
+    for e in data["dev"] + data["test"]:
         assert evaluate(e.template, e.params, e.to_json()["structured_rep"]) is e.label, e.identifier
-    keys = [(e.sentence, e.structured_rep) for s in syn.SPLITS for e in medium_v3[s]]
+    keys = [(e.sentence, e.structured_rep) for s in syn.SPLITS for e in data[s]]
     assert len(keys) == len(set(keys)), "no example twice"
 
 
-def test_version_3_is_deterministic_and_differs_from_version_2(tmp_path):
-    assert _digest(syn.generate(seed=4, groups=40, version=3)) == _digest(syn.generate(seed=4, groups=40, version=3))
-    assert _digest(syn.generate(seed=4, groups=40, version=3)) != _digest(syn.generate(seed=4, groups=40))
-    a = syn.write_dataset(tmp_path / "a", seed=4, groups=20, images=False, progress=False, version=3)
-    b = syn.write_dataset(tmp_path / "b", seed=4, groups=20, images=False, progress=False, version=3)
+@pytest.mark.parametrize("version", [3, 4])
+def test_a_new_version_is_deterministic_differs_from_the_one_before_and_is_chosen_on_the_command_line(version, tmp_path):
+    assert _digest(syn.generate(seed=4, groups=40, version=version)) == _digest(syn.generate(seed=4, groups=40,
+                                                                                               version=version))
+    assert _digest(syn.generate(seed=4, groups=40, version=version)) != _digest(syn.generate(seed=4, groups=40,
+                                                                                               version=version - 1))
+    a = syn.write_dataset(tmp_path / "a", seed=4, groups=20, images=False, progress=False, version=version)
+    b = syn.write_dataset(tmp_path / "b", seed=4, groups=20, images=False, progress=False, version=version)
     for split in syn.SPLITS:
         assert (a / split / f"{split}.json").read_bytes() == (b / split / f"{split}.json").read_bytes()
-    assert json.loads((a / "COMPLETE").read_text())["version"] == 3
-
-
-def test_synth_command_line_takes_a_version(tmp_path):
+    assert json.loads((a / "COMPLETE").read_text())["version"] == version
     from rnlib.data.__main__ import main
-    assert main(["synth", "--out", str(tmp_path / "v3"), "--split-groups", "6", "2", "2", "--no-images",
-                 "--no-progress", "--version", "3"]) == 0
-    assert json.loads((tmp_path / "v3" / "COMPLETE").read_text())["version"] == 3
-    examples = syn.read_synthetic(tmp_path / "v3" / "train" / "train.json")
-    assert len(examples) == 24 and all(e.template in syn.templates_of(3) for e in examples)
+    out = tmp_path / f"v{version}"
+    assert main(["synth", "--out", str(out), "--split-groups", "6", "2", "2", "--no-images",
+                 "--no-progress", "--version", str(version)]) == 0
+    assert json.loads((out / "COMPLETE").read_text())["version"] == version
+    examples = syn.read_synthetic(out / "train" / "train.json")
+    assert len(examples) == 24 and all(e.template in syn.templates_of(version) for e in examples)
+
+
+def test_synth_command_line_refuses_an_unknown_version(tmp_path):
+    from rnlib.data.__main__ import main
     with pytest.raises(SystemExit):
         main(["synth", "--out", str(tmp_path / "v5"), "--version", "5"])
-
-
-@pytest.fixture(scope="module")
-def medium_v4():
-    """2,000 sentence groups of generator version 4 (a few seconds): every one of its templates occurs."""
-    return syn.generate(seed=0, groups=2000, version=4)
-
-
-def test_version_4_writes_the_new_templates_and_keeps_every_template_balanced(medium_v4):
-    examples = [e for split in medium_v4.values() for e in split]
-    balance = syn.label_balance(examples)
-    assert set(balance) == set(syn.templates_of(4)), "a 2,000-group v4 dataset uses every template"
-    new = {t for t in TEMPLATES if TEMPLATES[t].since == 4}
-    assert new and new <= set(balance) and not new & set(syn.templates_of(3))
-    assert set(syn.templates_of(3)) < set(syn.templates_of(4)), "version 4 also writes every version-3 template"
-    off = {t: share for t, (n, share) in balance.items() if not 0.4 <= share <= 0.6}
-    assert not off, f"templates whose share of true labels leaves [0.4, 0.6]: {off}"
-    for e in medium_v4["dev"] + medium_v4["test"]:
-        assert evaluate(e.template, e.params, e.to_json()["structured_rep"]) is e.label, e.identifier
-    keys = [(e.sentence, e.structured_rep) for s in syn.SPLITS for e in medium_v4[s]]
-    assert len(keys) == len(set(keys)), "no example twice"
-
-
-def test_version_4_is_deterministic_and_differs_from_version_3(tmp_path):
-    assert _digest(syn.generate(seed=4, groups=40, version=4)) == _digest(syn.generate(seed=4, groups=40, version=4))
-    assert _digest(syn.generate(seed=4, groups=40, version=4)) != _digest(syn.generate(seed=4, groups=40, version=3))
-    from rnlib.data.__main__ import main
-    assert main(["synth", "--out", str(tmp_path / "v4"), "--split-groups", "6", "2", "2", "--no-images",
-                 "--no-progress", "--version", "4"]) == 0
-    assert json.loads((tmp_path / "v4" / "COMPLETE").read_text())["version"] == 4
-    examples = syn.read_synthetic(tmp_path / "v4" / "train" / "train.json")
-    assert len(examples) == 24 and all(e.template in syn.templates_of(4) for e in examples)
 
 
 def _tree_digest(root) -> str:

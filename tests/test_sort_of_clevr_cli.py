@@ -228,6 +228,9 @@ def test_cli_course_levers_kinds_and_schedule_are_recorded_and_resume(tmp_path, 
     assert (row["run"], row["model"], row["epochs"], row["questions_trained"]) == ("run", "rn", "1", "30")
     assert "cnn=course" in row["settings"] and "kinds=['non_relational']" in row["settings"]
     assert float(row["non_relational"]) == pytest.approx(results["accuracy"]["accuracy"], abs=1e-4)
+    assert row["all_by_epoch"] == row["non_relational_by_epoch"] == f"{float(row['non_relational']):.3f}"
+    assert 0 <= float(row["non_relational/shape_by_epoch"]) <= 1  # one epoch: one value per subtype too
+    assert "binary_by_epoch" not in row  # a kind the run never saw has no curve
     import shutil
     shutil.copytree(run_dir, tmp_path / "again")  # --keep: the earlier rows stay (first), a run summarized again replaces its own
     assert soc.main(["ladder", "--runs", str(tmp_path), "--out", str(tmp_path / "ladder.csv"), "--keep", "again", "run"]) == 0

@@ -17,7 +17,7 @@ import numpy as np
 from ..data import display_path
 from ..encoders import BATCHNORMS, CNN_ORDERS
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, _split_seed, answer_distribution, dataset_preset,
-                       generate, generate_dataset, load_dataset, make_dataset)
+                       generate, generate_dataset, generated_object_size, load_dataset, make_dataset)
 from .evaluation import (KIND_HISTORY, KindHistory, colour_blind_accuracy, evaluate_model, weights_object_size,
                          weights_preset)
 from .models import DROPOUT, INITS, LEARNING_RATE, MODELS, STATE_MODELS, learning_rate_schedule, load_model
@@ -280,7 +280,7 @@ def _check_same_preset(weights_preset_name: str, data_dir: Path, weights) -> str
                 f"holds {data_preset!r} data: its accuracy there would measure another task. Leave --data out to "
                 f"draw a fresh {weights_preset_name!r} test set.")
     trained, settings = weights_object_size(weights), data_dir / "generate.json"
-    drawn = int(json.loads(settings.read_text()).get("object_size", OBJECT_SIZE)) if settings.exists() else None
+    drawn = generated_object_size(json.loads(settings.read_text())) if settings.exists() else None
     if trained is not None and drawn is not None and trained != drawn:
         return (f"[sort_of_clevr] {weights} was trained on pictures of {trained} px objects, but {settings} says "
                 f"{data_dir} draws them {drawn} px wide: its accuracy there would measure another task. Leave --data "
@@ -354,7 +354,8 @@ def _cmd_export(args) -> int:
 
 def run_summary(run_dir) -> dict:
     """One row for a table of runs: the run's settings, how long it trained, its best validation accuracy per kind,
-    and its overall validation accuracy at every epoch (``all_by_epoch``).
+    and its validation accuracy at every epoch, overall (``all_by_epoch``) and per kind and subtype
+    (``KIND_by_epoch``, ``KIND/SUBTYPE_by_epoch``: a learning curve per question kind).
 
     Reads the run folder's ``config.json``, ``kinds.csv`` (:class:`KindHistory`) and :data:`EPOCH_SECONDS`;
     the best epoch is the one with the highest overall validation accuracy (the one ``best.keras`` holds).
@@ -379,7 +380,7 @@ def run_summary(run_dir) -> dict:
            "epochs": len(kinds["epoch"]), "best_epoch": best + 1, "questions_trained": clock["questions"],
            "minutes": round(clock["seconds"] / 60, 1)}
     row |= {k: round(v[best], 4) for k, v in kinds.items() if k != "epoch"}
-    row["all_by_epoch"] = " ".join(f"{v:.3f}" for v in kinds["all"])
+    row |= {f"{k}_by_epoch": " ".join(f"{v:.3f}" for v in kinds[k]) for k in kinds if k != "epoch"}
     return row
 
 

@@ -19,10 +19,10 @@ import numpy as np
 from ..batches import EpochBatches
 from .presets import DEFAULT_PRESET, get_preset, sample_questions
 from .questions import ANSWERS, KINDS, QUESTION_SIZE, SUBTYPES, encode_question
-from .scenes import COLORS, IMAGE_SIZE, SHAPES, draw_scene, object_geometry, random_scene
+from .scenes import COLORS, IMAGE_SIZE, OBJECT_SIZE, SHAPES, draw_scene, object_geometry, random_scene
 
 __all__ = ["DEFAULT_TRAIN", "DEFAULT_TEST", "BATCH_SIZE", "generate", "save_dataset", "load_dataset",
-           "dataset_preset", "generate_dataset", "answer_distribution", "STATE_SIZE", "state_descriptions",
+           "dataset_preset", "generated_object_size", "generate_dataset", "answer_distribution", "STATE_SIZE", "state_descriptions",
            "make_dataset", "QuestionBatches"]
 
 #: The paper's split (and the reproductions'): 9,800 training images, 200 test images.
@@ -136,6 +136,15 @@ def dataset_preset(path) -> str:
         path = path / "train.npz"
     with np.load(path, allow_pickle=False) as f:
         return str(f["preset"]) if "preset" in f.files else DEFAULT_PRESET
+
+
+def generated_object_size(settings: dict) -> int:
+    """The object size (px) that a data folder's ``generate.json`` settings drew.
+
+    ``generate`` records the size when it is not 10 px; folders made before sizes were recorded
+    drew 10 px objects. Introduced in notebooks/06_sort_of_clevr.ipynb.
+    """
+    return int(settings.get("object_size", OBJECT_SIZE))
 
 
 def _split_seed(seed: int, split: str):

@@ -14,11 +14,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .datasets import make_dataset
+from .datasets import generated_object_size, make_dataset
 from .models import takes_state
 from .presets import DEFAULT_PRESET, get_preset
 from .questions import ANSWERS, KINDS, SUBTYPES, Question, answer_question
-from .scenes import COLORS, OBJECT_SIZE, Scene
+from .scenes import COLORS, Scene
 
 __all__ = ["question_groups", "evaluate_model", "colour_blind_answers", "colour_blind_accuracy", "weights_preset",
            "KindHistory", "read_kind_history"]
@@ -127,7 +127,7 @@ def weights_object_size(weights) -> int | None:
             info = json.loads(record.read_text())
             config = info.get("config", info)
             generated = (config.get("data_identity") or {}).get("generate")
-            return None if generated is None else int(generated.get("object_size", OBJECT_SIZE))
+            return None if generated is None else generated_object_size(generated)
     return None
 
 
