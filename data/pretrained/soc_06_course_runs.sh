@@ -58,15 +58,35 @@ ladder)  # one change at a time from the recipe, on the non-relational questions
 pixels)  # the recipe that passed the ladder, on the 14 px pictures. First tried on all questions from the start
   # (rn_14px: still at the answer prior on binary questions after 2 of its 4 epochs, stopped); then as a curriculum,
   # the ladder's own run first: each model trained on the non-relational questions alone (4 epochs of 98,000,
-  # the object-size rung for the RN), then on all questions (2 epochs of 196,000) from those weights, peak 3e-3 both times
+  # the object-size rung for the RN), then on all questions (2 epochs of 196,000) from those weights, peak 3e-3 both
+  # times; then stages 3 and 4 below
   train rn_14px --model rn --pairs unordered $PIXELS --epochs 4 $RECIPE --lr 3e-3
   train rn_14px_curriculum --model rn --pairs unordered $PIXELS --epochs 2 $RECIPE --lr 3e-3 \
     --init-from "$RUNS/nonrel_rn_objects_14px/best.keras"
   train nonrel_cnn_mlp_objects_14px --model cnn_mlp $PIXELS --kinds non_relational --epochs 4 $RECIPE --lr 3e-3
   train cnn_mlp_14px_curriculum --model cnn_mlp $PIXELS --epochs 2 $RECIPE --lr 3e-3 \
-    --init-from "$RUNS/nonrel_cnn_mlp_objects_14px/best.keras" ;;
+    --init-from "$RUNS/nonrel_cnn_mlp_objects_14px/best.keras"
+  # (a longer stage 2, 3 epochs instead of 2, gained a point or two on closest and furthest: listed, not used)
+  train rn_14px_curriculum_3_epochs --model rn --pairs unordered $PIXELS --epochs 3 $RECIPE --lr 3e-3 \
+    --init-from "$RUNS/nonrel_rn_objects_14px/best.keras"
+  # stage 3, the same for both: the binary questions alone (the RN had solved the non-relational ones, 1.000 on
+  # validation, and a binary-only epoch costs half a mixed one), 12 epochs of 98,000, peak 1e-3, from stage 2's weights.
+  # It taught the RN closest and furthest but made it forget the non-relational answers (fresh pictures: it answered
+  # them with relational answers), so stage 4 mixes all questions again for 1 epoch of 196,000, peak 1e-3.
+  # (The session that ran stages 3 and 4 no longer had stage 2's run folders: it put the stage-2 models exported at
+  # commit c462042, the weights of those runs' best epochs, at $RUNS/{rn,cnn_mlp}_14px_curriculum/best.keras first:
+  #   git show c462042:data/pretrained/sort_of_clevr_course_rn.keras > $RUNS/rn_14px_curriculum/best.keras)
+  train rn_14px_curriculum_stage3 --model rn --pairs unordered $PIXELS --kinds binary --epochs 12 $RECIPE \
+    --init-from "$RUNS/rn_14px_curriculum/best.keras"
+  train cnn_mlp_14px_curriculum_stage3 --model cnn_mlp $PIXELS --kinds binary --epochs 12 $RECIPE \
+    --init-from "$RUNS/cnn_mlp_14px_curriculum/best.keras"
+  train rn_14px_curriculum_stage4 --model rn --pairs unordered $PIXELS --epochs 1 $RECIPE \
+    --init-from "$RUNS/rn_14px_curriculum_stage3/best.keras"
+  train cnn_mlp_14px_curriculum_stage4 --model cnn_mlp $PIXELS --epochs 1 $RECIPE \
+    --init-from "$RUNS/cnn_mlp_14px_curriculum_stage3/best.keras" ;;
 export)  # RUN:NAME:DATA
-  for triple in "rn_14px_curriculum:sort_of_clevr_course_rn:$DATA" "cnn_mlp_14px_curriculum:sort_of_clevr_course_cnn_mlp:$DATA" \
+  for triple in "rn_14px_curriculum_stage4:sort_of_clevr_course_rn:$DATA" \
+                "cnn_mlp_14px_curriculum_stage4:sort_of_clevr_course_cnn_mlp:$DATA" \
                 "state_rn:sort_of_clevr_course_state_rn:$DATA10" "state_mlp:sort_of_clevr_course_state_mlp:$DATA10"; do
     IFS=: read -r run name data <<< "$triple"
     "$PY" -m rnlib.sort_of_clevr export --run-dir "$RUNS/$run" --name "$name" --data "$data" \
@@ -76,6 +96,8 @@ export)  # RUN:NAME:DATA
     nonrel_rn_recipe nonrel_rn_wide_cnn nonrel_rn_lr3e-3 nonrel_rn_long nonrel_rn_6_epochs \
     nonrel_rn_relu_bn nonrel_rn_12_epochs nonrel_rn_objects_14px
   "$PY" -m rnlib.sort_of_clevr ladder --runs "$RUNS" --out data/pretrained/sort_of_clevr_course_pixel_runs.csv \
-    rn_14px nonrel_rn_objects_14px rn_14px_curriculum nonrel_cnn_mlp_objects_14px cnn_mlp_14px_curriculum ;;
+    rn_14px nonrel_rn_objects_14px rn_14px_curriculum rn_14px_curriculum_3_epochs rn_14px_curriculum_stage3 \
+    rn_14px_curriculum_stage4 nonrel_cnn_mlp_objects_14px cnn_mlp_14px_curriculum cnn_mlp_14px_curriculum_stage3 \
+    cnn_mlp_14px_curriculum_stage4 ;;
 *) echo "unknown step $1: state, ladder, pixels or export" >&2; exit 2 ;;
 esac
