@@ -361,8 +361,10 @@ def test_committed_sim_to_real_model_reproduces_its_real_dev_score(name, shared_
     assert out["examples"] == 989
     assert out["example_accuracy"] == pytest.approx(recorded["example_accuracy"], abs=0.005)
     assert out["accuracy"] == pytest.approx(recorded["accuracy"], abs=0.005)
+    # Each model was scored on real dev once, at its export. The CNN+LSTM's name was exported twice (2 epochs, then
+    # trained again from the start to the pixel RN's 4, a length the budget fixed, not dev), so its name counts two.
     if "singles" in name or "cnn_lstm" in name:
-        assert results["protocol"]["dev_looks"] == 1
+        assert results["protocol"]["dev_looks"] == (2 if "cnn_lstm" in name else 1)
 
 
 def test_pair_importance_starts_from_the_models_own_answer():
