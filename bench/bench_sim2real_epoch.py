@@ -28,7 +28,9 @@ Part 2, the levers (examples per second of the whole training step, ratio to the
 - ``jit_compile``: XLA compilation of the training step;
 - ``batch 128`` / ``batch 256``: more examples per step (this changes the optimization, not the model);
 - ``1 thread``: TensorFlow's intra-op threads set to 1, for scale;
-- ``float32``: the committed model without bfloat16, for scale.
+- ``1 core``: the whole process (every thread) pinned to one CPU core, as ``taskset -c 0`` would
+  (Linux only), for scale: how much of the step uses the second core;
+- ``float32``: the committed model without bfloat16, for scale, and with the shortcut and batch 256.
 
 Each row runs in its own subprocess (a clean Keras session and precision policy), compiles on 2
 warm-up steps, then times ``--steps`` steps. Run it on an idle machine: a second CPU-heavy job halves
@@ -50,7 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT / "data" / "pretrained" / "nlvr_sim2real_pixels.keras"
 REAL_DEV = ROOT.parent / "shared" / "nlvr" / "dev.json"
 BATCH = 64
-#: label -> settings: shortcut, jit_compile, batch size, intra-op threads, precision ("saved": as committed)
+#: label -> settings: shortcut, jit_compile, batch size, intra-op threads, CPU cores, precision ("saved": as committed)
 LEVERS = {
     "committed (baseline)": dict(),
     "+ shortcut": dict(shortcut=True),
@@ -60,7 +62,10 @@ LEVERS = {
     "batch 256": dict(batch=256),
     "+ shortcut, batch 256": dict(shortcut=True, batch=256),
     "1 thread": dict(threads=1),
+    "1 core": dict(cores=1),
     "float32": dict(precision="float32"),
+    "float32 + shortcut": dict(precision="float32", shortcut=True),
+    "float32 + shortcut, batch 256": dict(precision="float32", shortcut=True, batch=256),
 }
 
 
@@ -153,11 +158,13 @@ def _profile(steps: int) -> dict:
 
 
 def _lever(label: str, steps: int) -> dict:
+    opts = LEVERS[label]
+    if opts.get("cores"):  # before TensorFlow starts its threads: they inherit the affinity
+        os.sched_setaffinity(0, set(sorted(os.sched_getaffinity(0))[:opts["cores"]]))
     import keras
     import numpy as np
     import tensorflow as tf
 
-    opts = LEVERS[label]
     if opts.get("threads"):
         tf.config.threading.set_intra_op_parallelism_threads(opts["threads"])
     model, committed = _model(opts.get("shortcut", False), opts.get("precision", "saved"))

@@ -71,6 +71,21 @@ def test_state_rn_learns_a_relational_count_from_the_true_objects():
     assert result["binary"]["same_shape_count"]["accuracy"] > 0.45
 
 
+def test_set_network_control_applies_g_to_single_objects_and_reloads(tmp_path):
+    """pairs="singles": the RN without pairs (notebook 07's control), g_theta on [o_i; q] for each of the 16 cells."""
+    pytest.importorskip("keras")
+    data = soc.generate(2, [0, 9], progress=False, preset="course")
+    x, _ = soc.make_dataset(data, 8)[0]
+    model = soc.build_rn_model(cnn="course", pairs="singles")
+    relation = model.get_layer("relation_network")
+    assert relation.pairs == "singles"
+    objects, question = model.get_layer("objects").output, relation.input[1]
+    assert relation.g_layers[0].kernel.shape == (objects.shape[-1] + question.shape[-1], 256)  # one object, not two
+    out = model.predict_on_batch(x)
+    model.save(tmp_path / "singles.keras")
+    np.testing.assert_allclose(soc.load_model(tmp_path / "singles.keras").predict_on_batch(x), out, rtol=1e-5, atol=1e-6)
+
+
 def test_course_levers_16_objects_unordered_pairs_and_coordinate_input_reload(tmp_path):
     pytest.importorskip("keras")
     data = soc.generate(2, [0, 9], progress=False, preset="course")

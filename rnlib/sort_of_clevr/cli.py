@@ -461,8 +461,9 @@ def main(argv=None) -> int:
                         "config.json with the file's digest")
     t.add_argument("--cnn", choices=("paper", "course"), default="paper",
                    help="pixel models: the paper's CNN (5 x 5 map, 25 objects) or the course's (4 x 4, 16 objects)")
-    t.add_argument("--pairs", choices=("ordered", "unordered"), default="ordered",
-                   help="RN models: g_theta on every ordered pair (the paper) or on each unordered pair once")
+    t.add_argument("--pairs", choices=("ordered", "unordered", "singles"), default="ordered",
+                   help="RN models: g_theta on every ordered pair (the paper), on each unordered pair once, or on "
+                        "single objects, f(sum_i g([o_i; q])): a set network, the RN without pairs (a control)")
     t.add_argument("--coordinate-input", action="store_true",
                    help="pixel models: give the CNN each pixel's row and column as two more input channels")
     t.add_argument("--filters", type=lambda text: [int(f) for f in text.split(",")], default=None,
