@@ -30,7 +30,12 @@ Part 2, the levers (examples per second of the whole training step, ratio to the
 - ``1 thread``: TensorFlow's intra-op threads set to 1, for scale;
 - ``1 core``: the whole process (every thread) pinned to one CPU core, as ``taskset -c 0`` would
   (Linux only), for scale: how much of the step uses the second core;
-- ``float32``: the committed model without bfloat16, for scale, and with the shortcut and batch 256.
+- ``float32``: the committed model without bfloat16, for scale, and with the shortcut and batch 256;
+- ``set network``: a lever that changes the model, g on the 16 single cells instead of the 136 pairs
+  (``data/pretrained/nlvr_sim2real_pixels_singles.keras``, notebook 07's control, whose real-dev accuracy
+  its results JSON records); its max |dP| column is empty: it is another model.
+
+``--levers LABEL ...`` measures only those rows (and the baseline), e.g. ``--levers "set network (other model)"``.
 
 Each row runs in its own subprocess (a clean Keras session and precision policy), compiles on 2
 warm-up steps, then times ``--steps`` steps. Run it on an idle machine: a second CPU-heavy job halves
@@ -50,6 +55,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT / "data" / "pretrained" / "nlvr_sim2real_pixels.keras"
+SET_NETWORK = ROOT / "data" / "pretrained" / "nlvr_sim2real_pixels_singles.keras"
 REAL_DEV = ROOT.parent / "shared" / "nlvr" / "dev.json"
 BATCH = 64
 #: label -> settings: shortcut, jit_compile, batch size, intra-op threads, CPU cores, precision ("saved": as committed)
@@ -66,6 +72,7 @@ LEVERS = {
     "float32": dict(precision="float32"),
     "float32 + shortcut": dict(precision="float32", shortcut=True),
     "float32 + shortcut, batch 256": dict(precision="float32", shortcut=True, batch=256),
+    "set network (other model)": dict(weights=SET_NETWORK),
 }
 
 
@@ -167,11 +174,16 @@ def _lever(label: str, steps: int) -> dict:
 
     if opts.get("threads"):
         tf.config.threading.set_intra_op_parallelism_threads(opts["threads"])
-    model, committed = _model(opts.get("shortcut", False), opts.get("precision", "saved"))
+    if opts.get("weights"):  # another model: no difference to report
+        from rnlib import nlvr
+
+        model = committed = nlvr.load_model(opts["weights"])
+    else:
+        model, committed = _model(opts.get("shortcut", False), opts.get("precision", "saved"))
     batch = opts.get("batch", BATCH)
     x, y = _batch(model, batch)
-    difference = float(np.max(np.abs(np.asarray(model.predict(x, verbose=0), "float32")
-                                     - np.asarray(committed.predict(x, verbose=0), "float32"))))
+    difference = None if opts.get("weights") else float(np.max(np.abs(
+        np.asarray(model.predict(x, verbose=0), "float32") - np.asarray(committed.predict(x, verbose=0), "float32"))))
     model.compile(keras.optimizers.Adam(3e-4), "binary_crossentropy", jit_compile=bool(opts.get("jit")))
     seconds = _time(lambda: model.train_on_batch(x, y), steps)
     return {"examples_per_s": batch / seconds, "ms_per_example": 1000 * seconds / batch, "difference": difference}
@@ -189,6 +201,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 timed steps per row (a smoke test)")
     parser.add_argument("--steps", type=int, default=None, help="timed steps per row (default 20)")
+    parser.add_argument("--levers", nargs="+", default=None, choices=list(LEVERS)[1:], metavar="LABEL",
+                        help="measure only these rows, beside the baseline (default: every row)")
     parser.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a child process: "profile" or a lever
     args = parser.parse_args()
     steps = args.steps or (2 if args.quick else 20)
@@ -201,7 +215,7 @@ def main() -> int:
     profile = _child("profile", steps)
     print(f"  profile: {profile}", file=sys.stderr, flush=True)
     rows = []
-    for label in LEVERS:
+    for label in [label for i, label in enumerate(LEVERS) if i == 0 or args.levers is None or label in args.levers]:
         try:
             rows.append((label, _child(label, steps)))
         except RuntimeError as e:  # one failing row does not lose the others
@@ -224,7 +238,8 @@ def main() -> int:
     print("\nlevers, the whole training step")
     print(f"{'setting':28}{'examples/s':>12}{'ms/example':>12}{'max |dP|':>10}{'vs committed':>14}")
     for label, r in rows:
-        print(f"{label:28}{r['examples_per_s']:12.0f}{r['ms_per_example']:12.3f}{r['difference']:10.1e}"
+        difference = "" if r["difference"] is None else f"{r['difference']:.1e}"
+        print(f"{label:28}{r['examples_per_s']:12.0f}{r['ms_per_example']:12.3f}{difference:>10}"
               f"{r['examples_per_s'] / base:13.2f}x")
     return 0
 

@@ -66,8 +66,10 @@ run sim2real_cnn_lstm sim2real-v3-seed1 --model cnn_lstm --set "f_units=[256,256
 
 # Issue "Notebook 07, further", part 2 (the moonshot), the grammar lever: the pixel RN of sim2real_pixels, unchanged, on
 # data from generator version 4 (version 3's templates and 12 more grown from Test-P phrasings; Test-P coverage of a
-# 20,000-group sample 52.2% -> 62.5%, agreement 98.2%). Not run yet: a new name, so the committed models stay as they
-# are; selection on synthetic dev, real dev scored once at export (dev_looks). About 20 minutes an epoch on a 2-core CPU.
+# 20,000-group sample 52.2% -> 62.5%, agreement 98.2%). A new name, so the committed models stay as they are; selection
+# on synthetic dev, real dev scored once at export (dev_looks). About 20 minutes an epoch on a 2-core CPU alone.
+# Unfinished: the session that started it stopped it in its third epoch (synthetic dev 0.677 and 0.784 after epochs 1
+# and 2; dev not scored) and committed its state in data/pretrained/resume/sim2real_pixels_v2; this command goes on.
 # Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2): notebook 07's TRAIN does not run it.
 # A run that a session had to leave unfinished commits its training state in data/pretrained/resume/NAME (checkpoint,
 # best and last model, history, config); the command copies it into its run folder and goes on from there.
