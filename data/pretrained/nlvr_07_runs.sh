@@ -26,7 +26,9 @@ data() {  # data NAME SEED VERSION: 100,000 training sentence groups (JSON only,
       --split-groups 100000 1000 1000 --no-images --no-progress
 }
 
-resume() {  # resume NAME: a fresh clone goes on from the committed training state of an unfinished run, if any
+# resume NAME: a run that a session had to leave unfinished commits its training state (checkpoint.npz, best.keras,
+# history.csv, config.json) in data/pretrained/resume/NAME; a run folder without a checkpoint starts from it.
+resume() {
   local saved=data/pretrained/resume/$1 dir=data/nlvr_runs/$1
   if [ -f "$saved/checkpoint.npz" ] && [ ! -f "$dir/checkpoint.npz" ]; then
     mkdir -p "$dir" && cp "$saved"/* "$dir"/ && echo "=== $1: resuming from the committed state in $saved"
@@ -71,8 +73,6 @@ run sim2real_cnn_lstm sim2real-v3-seed1 --model cnn_lstm --set "f_units=[256,256
 # Unfinished: the session that started it stopped it in its third epoch (synthetic dev 0.677 and 0.784 after epochs 1
 # and 2; dev not scored) and committed its state in data/pretrained/resume/sim2real_pixels_v2; this command goes on.
 # Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2): notebook 07's TRAIN does not run it.
-# A run that a session had to leave unfinished commits its training state in data/pretrained/resume/NAME (checkpoint,
-# best and last model, history, config); the command copies it into its run folder and goes on from there.
 if [[ "$ONLY" == *" sim2real_pixels_v2 "* ]]; then
   data sim2real-v4-seed1 1 4
   resume sim2real_pixels_v2

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..data import display_path
 from ..encoders import BATCHNORMS, CNN_ORDERS
+from ..relation import PAIR_MODES
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, _split_seed, answer_distribution, dataset_preset,
                        generate, generate_dataset, generated_object_size, load_dataset, make_dataset)
 from .evaluation import (KIND_HISTORY, KindHistory, colour_blind_accuracy, evaluate_model, weights_object_size,
@@ -461,7 +462,7 @@ def main(argv=None) -> int:
                         "config.json with the file's digest")
     t.add_argument("--cnn", choices=("paper", "course"), default="paper",
                    help="pixel models: the paper's CNN (5 x 5 map, 25 objects) or the course's (4 x 4, 16 objects)")
-    t.add_argument("--pairs", choices=("ordered", "unordered", "singles"), default="ordered",
+    t.add_argument("--pairs", choices=PAIR_MODES, default="ordered",
                    help="RN models: g_theta on every ordered pair (the paper), on each unordered pair once, or on "
                         "single objects, f(sum_i g([o_i; q])): a set network, the RN without pairs (a control)")
     t.add_argument("--coordinate-input", action="store_true",
