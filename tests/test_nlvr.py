@@ -344,16 +344,18 @@ def test_committed_real_run_reproduces_its_dev_score(shared_nlvr, capsys):
     assert out["majority"] == pytest.approx(547 / 989)
 
 
-#: how often each control's name has been scored on real dev (its results' protocol.dev_looks)
-CONTROL_DEV_LOOKS = {"nlvr_sim2real_objects_singles": 1, "nlvr_sim2real_pixels_singles": 2, "nlvr_sim2real_cnn_lstm": 2}
+#: how often each name has been scored on real dev (its results' protocol.dev_looks; the first RNs predate the count)
+DEV_LOOKS = {"nlvr_sim2real_objects_singles": 1, "nlvr_sim2real_pixels_singles": 2, "nlvr_sim2real_cnn_lstm": 2,
+             "nlvr_sim2real_pixels_v2": 1, "nlvr_sim2real_pixels_v2_e6": 1}
 
 
 @pytest.mark.parametrize("name", ["nlvr_sim2real_objects", "nlvr_sim2real_pixels", "nlvr_sim2real_objects_singles",
-                                  "nlvr_sim2real_pixels_singles", "nlvr_sim2real_cnn_lstm"])
+                                  "nlvr_sim2real_pixels_singles", "nlvr_sim2real_cnn_lstm", "nlvr_sim2real_pixels_v2",
+                                  "nlvr_sim2real_pixels_v2_e6"])
 def test_committed_sim_to_real_model_reproduces_its_real_dev_score(name, shared_nlvr, capsys):
-    """Notebook 07's RNs and their controls without pairs, trained and selected on synthetic data only: evaluate on
-    real dev gives their results JSON (bfloat16 layers: a CPU without bf16 units may round a few probabilities
-    differently, hence the tolerance). The controls were scored on real dev once, at export."""
+    """Notebook 07's RNs, their controls without pairs and the pixel RN on grammar version 4, trained and selected on
+    synthetic data only: evaluate on real dev gives their results JSON (bfloat16 layers: a CPU without bf16 units may
+    round a few probabilities differently, hence the tolerance). Each was scored on real dev at export."""
     weights = PRETRAINED / f"{name}.keras"
     results = json.loads((PRETRAINED / f"{name}_results.json").read_text())
     dev = str(shared_nlvr / "dev.json")
@@ -368,8 +370,21 @@ def test_committed_sim_to_real_model_reproduces_its_real_dev_score(name, shared_
     # Each model was scored on real dev once, at its export (the RNs' results predate the count). A name exported twice
     # counts two: the CNN+LSTM and the pixel set network were exported after 2 epochs, then trained again from the
     # start to the pixel RN's 4 epochs, a length the pixel RN's budget fixed, not a dev score.
-    if name in CONTROL_DEV_LOOKS:
-        assert results["protocol"]["dev_looks"] == CONTROL_DEV_LOOKS[name]
+    if name in DEV_LOOKS:
+        assert results["protocol"]["dev_looks"] == DEV_LOOKS[name]
+
+
+def test_training_length_record_agrees_with_the_runs_it_comes_from():
+    """Notebook 07's training-length lever: the Test-P score of each epoch's model (epoch 4 from the 4-epoch export,
+    epoch 6 from the 6-epoch one, whose selected epoch is the last) and the run's synthetic dev by epoch."""
+    length = json.loads((PRETRAINED / "nlvr_sim2real_pixels_v2_length.json").read_text())["epochs"]
+    short, long = (json.loads((PRETRAINED / f"nlvr_sim2real_pixels_v2{s}_results.json").read_text()) for s in ("", "_e6"))
+    test_p = lambda r: next(v for k, v in r["also"].items() if k.endswith("/test.json"))  # noqa: E731
+    assert list(length) == ["4", "5", "6"] and long["epochs_done"] == 6 and long["best_epoch"] == 6
+    assert length["4"]["test_p"]["accuracy"] == pytest.approx(test_p(short)["accuracy"], abs=1e-12)
+    assert length["6"]["test_p"]["accuracy"] == pytest.approx(test_p(long)["accuracy"], abs=1e-12)
+    assert [length[e]["synthetic_dev_accuracy"] for e in length] == pytest.approx(long["history"]["val_accuracy"][3:], abs=1e-5)
+    assert long["history"]["val_accuracy"][:4] == pytest.approx(short["history"]["val_accuracy"], abs=1e-5)
 
 
 def test_pair_importance_starts_from_the_models_own_answer():

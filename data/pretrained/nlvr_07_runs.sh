@@ -26,8 +26,9 @@ data() {  # data NAME SEED VERSION: 100,000 training sentence groups (JSON only,
       --split-groups 100000 1000 1000 --no-images --no-progress
 }
 
-# resume NAME: a run that a session had to leave unfinished commits its training state (checkpoint.npz, best.keras,
-# history.csv, config.json) in data/pretrained/resume/NAME; a run folder without a checkpoint starts from it.
+# resume NAME: a run that a session leaves unfinished commits its training state (checkpoint.npz, best.keras,
+# history.csv, config.json, and what else its block below says) in data/pretrained/resume/NAME; a run folder without a
+# checkpoint starts from it.
 resume() {
   local saved=data/pretrained/resume/$1 dir=data/nlvr_runs/$1
   if [ -f "$saved/checkpoint.npz" ] && [ ! -f "$dir/checkpoint.npz" ]; then
@@ -69,12 +70,48 @@ run sim2real_cnn_lstm sim2real-v3-seed1 --model cnn_lstm --set "f_units=[256,256
 # Issue "Notebook 07, further", part 2 (the moonshot), the grammar lever: the pixel RN of sim2real_pixels, unchanged, on
 # data from generator version 4 (version 3's templates and 12 more grown from Test-P phrasings; Test-P coverage of a
 # 20,000-group sample 52.2% -> 62.5%, agreement 98.2%). A new name, so the committed models stay as they are; selection
-# on synthetic dev, real dev scored once at export (dev_looks). About 20 minutes an epoch on a 2-core CPU alone.
-# Unfinished: the session that started it stopped it in its third epoch (synthetic dev 0.677 and 0.784 after epochs 1
-# and 2; dev not scored) and committed its state in data/pretrained/resume/sim2real_pixels_v2; this command goes on.
+# on synthetic dev, real dev scored once at export (dev_looks). About 20-25 minutes an epoch on a 2-core CPU alone.
 # Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2): notebook 07's TRAIN does not run it.
 if [[ "$ONLY" == *" sim2real_pixels_v2 "* ]]; then
   data sim2real-v4-seed1 1 4
+  run sim2real_pixels_v2 sim2real-v4-seed1 "${PIXELS[@]}" --vocabulary-extra "$REAL/test.json" --epochs 4
+fi
+
+# Part 2's second lever, training length: sim2real_pixels_v2's run folder, after its export, goes on one epoch at a time
+# up to V2_EPOCHS (default 6; constant learning rate, same settings), and each epoch's model is scored on Test-P only
+# (the development set): data/pretrained/nlvr_sim2real_pixels_v2_length.json, read by notebook 07's section 10. Then
+# the model selected on synthetic dev over all epochs is exported as a new name, nlvr_sim2real_pixels_v2_e{V2_EPOCHS},
+# its one look at real dev. Synthetic dev was still rising after epoch 6, so the run's state after epoch 6 is committed
+# in data/pretrained/resume/sim2real_pixels_v2 (checkpoint.npz, best.keras, history.csv, config.json, results.json and the Test-P
+# scores of epochs 5 and 6): on a fresh clone, V2_EPOCHS=8 bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2_length
+# goes on from there (about 25 minutes an epoch on a 2-core CPU alone).
+# Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2_length).
+if [[ "$ONLY" == *" sim2real_pixels_v2_length "* ]]; then
+  data sim2real-v4-seed1 1 4
   resume sim2real_pixels_v2
-  run sim2real_pixels_v2 sim2real-v4-seed1 "${PIXELS[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${V2_EPOCHS:-4}"
+  dir=data/nlvr_runs/sim2real_pixels_v2 last=${V2_EPOCHS:-6}
+  for e in $(seq 5 "$last"); do
+    [ -f "$dir/test_p_epoch$e.json" ] && continue  # this epoch is trained and scored
+    $PY -m rnlib.nlvr train --run-dir "$dir" --data data/synthetic/sim2real-v4-seed1 "${PIXELS[@]}" \
+        --vocabulary-extra "$REAL/test.json" --epochs "$e" --verbose 2
+    $PY -m rnlib.nlvr evaluate --weights "$dir/last.keras" --json "$REAL/test.json" > "$dir/test_p_epoch$e.json"
+  done
+  $PY - "$dir" "$last" <<'PY'
+import csv, json, sys
+from pathlib import Path
+run, last = Path(sys.argv[1]), int(sys.argv[2])
+r4 = json.loads(Path("data/pretrained/nlvr_sim2real_pixels_v2_results.json").read_text())
+history = list(csv.DictReader(open(run / "history.csv")))
+epochs = {4: next(v for k, v in r4["also"].items() if k.endswith("/test.json"))}
+epochs.update({e: json.loads((run / f"test_p_epoch{e}.json").read_text()) for e in range(5, last + 1)})
+out = {"run": "data/nlvr_runs/sim2real_pixels_v2", "scored_only": "real Test-P, the model after each epoch",
+       "epochs": {e: {"synthetic_dev_accuracy": float(history[e - 1]["val_accuracy"]), "seconds": float(history[e - 1]["seconds"]),
+                      "test_p": {k: m[k] for k in ("accuracy", "consistency", "example_accuracy", "example_consistency", "examples")}}
+                  for e, m in epochs.items()}}
+Path("data/pretrained/nlvr_sim2real_pixels_v2_length.json").write_text(json.dumps(out, indent=1) + "\n")
+print("wrote data/pretrained/nlvr_sim2real_pixels_v2_length.json")
+PY
+  $PY -m rnlib.nlvr export --run-dir "$dir" --name "nlvr_sim2real_pixels_v2_e$last" --also "$REAL/dev.json" "$REAL/test.json" \
+      --machine "2-core CPU (AMD EPYC, avx512_bf16), no GPU" \
+      --command-line "python -m rnlib.nlvr train --run-dir $dir --data data/synthetic/sim2real-v4-seed1 ${PIXELS[*]} --vocabulary-extra $REAL/test.json --epochs $last"
 fi
