@@ -104,7 +104,7 @@ r4 = json.loads(Path("data/pretrained/nlvr_sim2real_pixels_v2_results.json").rea
 history = list(csv.DictReader(open(run / "history.csv")))
 epochs = {4: next(v for k, v in r4["also"].items() if k.endswith("/test.json"))}
 epochs.update({e: json.loads((run / f"test_p_epoch{e}.json").read_text()) for e in range(5, last + 1)})
-out = {"run": "data/nlvr_runs/sim2real_pixels_v2", "scored_only": "real Test-P, the model after each epoch",
+out = {"run": str(run), "scored_only": "real Test-P, the model after each epoch",
        "epochs": {e: {"synthetic_dev_accuracy": float(history[e - 1]["val_accuracy"]), "seconds": float(history[e - 1]["seconds"]),
                       "test_p": {k: m[k] for k in ("accuracy", "consistency", "example_accuracy", "example_consistency", "examples")}}
                   for e, m in epochs.items()}}
