@@ -5,13 +5,16 @@ Command line::
 
     python -m rnlib.nlvr train --run-dir DIR [--model rn|text_only|image_only|cnn_lstm] [--config seed|course]
         [--data synthetic|PATH] [--epochs 50] [--box-orders one|all] [--set KEY=VALUE ...] [--time-budget MIN]
+        [--init-from MODEL.keras]
     python -m rnlib.nlvr evaluate --weights W.keras --json PATH
     python -m rnlib.nlvr export --run-dir DIR --name NAME [--out data/pretrained] [--machine TEXT]
 
 ``train`` is resumable: the same command continues an interrupted run at the batch it reached, in
-the same data order (:func:`rnlib.training.train`). An *epoch* is every training example once, in one
-box order drawn at random (``--box-orders one``); the seed's epochs showed all 6 box orders of every
-example (``--box-orders all``: one of its epochs is six of ours). ``--data`` is ``synthetic`` (the
+the same data order (:func:`rnlib.training.train`). ``--init-from`` starts a new run from a saved
+model's weights instead of a fresh initialization (a fine-tune, e.g. one more epoch of a finished run
+at ``--set learning_rate=3e-5``); the model must have the same layers and vocabulary. An *epoch* is
+every training example once, in one box order drawn at random (``--box-orders one``); the seed's
+epochs showed all 6 box orders of every example (``--box-orders all``: one of its epochs is six of ours). ``--data`` is ``synthetic`` (the
 course's offline default), a folder in NLVR's layout with ``train/train.json`` (the full
 reproduction), or a folder holding ``dev.json`` and ``test.json`` only (such as ``../shared/nlvr``):
 then training and model selection use a split of Test-P by sentence group, and dev is the test
@@ -44,7 +47,7 @@ from ..models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
 from ..batches import IMAGES_PER_EXAMPLE
 from ..text import make_vectorizer
 from .task import (STATS_EXAMPLES, evaluate_examples, image_normalization, images_per_epoch, load_model, load_splits,
-                   nlvr_metrics, plot_curves, predict_images, prepare, read_split)
+                   model_vocabulary, nlvr_metrics, plot_curves, predict_images, prepare, read_split)
 
 
 class _EpochSeconds(keras.callbacks.Callback):
@@ -82,6 +85,20 @@ def _glove(vocabulary):
     return matrix, {"types": coverage.n_types, "found": coverage.n_types_found, "missing": coverage.missing[:50]}
 
 
+def _init_from(model, path) -> None:
+    """Copy the weights of the saved model at ``path`` into ``model``, which must have its layers and vocabulary."""
+    source = load_model(path)
+    if model_vocabulary(source) != model_vocabulary(model):
+        raise ValueError(f"{path}: its vocabulary ({len(model_vocabulary(source))} words) is not this run's "
+                         f"({len(model_vocabulary(model))} words); use the --data and --vocabulary-extra it was trained with")
+    theirs, mine = source.get_weights(), model.get_weights()
+    if [w.shape for w in theirs] != [w.shape for w in mine]:
+        raise ValueError(f"{path}: its {len(theirs)} weight arrays do not fit this model's {len(mine)} (first "
+                         f"differing shape: {next(((a.shape, b.shape) for a, b in zip(theirs, mine) if a.shape != b.shape), None)}); "
+                         "use the --model, --config and --set (apart from training settings) it was trained with")
+    model.set_weights(theirs)
+
+
 def _cmd_train(args) -> int:
     from ..training import train
 
@@ -109,6 +126,9 @@ def _cmd_train(args) -> int:
               **({"precision": args.precision} if args.precision != "float32" else {}),  # (older runs lack the key)
               **({"vocabulary_extra": args.vocabulary_extra} if args.vocabulary_extra else {}),
               **({"render_train": True, "stats_examples": STATS_EXAMPLES} if args.render_train else {}),
+              **({"init_from": {"path": display_path(args.init_from),
+                                "sha256": hashlib.sha256(Path(args.init_from).read_bytes()).hexdigest()[:16]}}
+                 if args.init_from else {}),
               "vocabulary_size": len(prepared.vocabulary), "vocabulary_sha": _vocabulary_digest(prepared.vocabulary)}
     config_path = run_dir / "config.json"
     if config_path.exists():
@@ -136,8 +156,11 @@ def _cmd_train(args) -> int:
     strategy = distribution_strategy()  # MirroredStrategy with several GPUs (or split CPUs), else the default
     with strategy.scope():
         model = build_nlvr_model(args.model, prepared.vocabulary, mean, std, settings, embedding_matrix=matrix)
-        optimizer = (keras.optimizers.AdamW(settings["learning_rate"], weight_decay=settings["weight_decay"])
-                     if settings.get("weight_decay") else keras.optimizers.Adam(settings["learning_rate"]))
+        if args.init_from:  # a resumed run's checkpoint then replaces these weights
+            _init_from(model, args.init_from)
+        rate = float(settings["learning_rate"])  # --set learning_rate=0 parses as an int
+        optimizer = (keras.optimizers.AdamW(rate, weight_decay=settings["weight_decay"])
+                     if settings.get("weight_decay") else keras.optimizers.Adam(rate))
         model.compile(optimizer, "binary_crossentropy", metrics=["accuracy"])
     if strategy.num_replicas_in_sync > 1:
         print(f"[nlvr] {type(strategy).__name__} over {strategy.num_replicas_in_sync} devices: "
@@ -159,7 +182,7 @@ def _cmd_train(args) -> int:
                    "best_epoch": int(np.argmax(history["val_accuracy"])) + 1 if history.get("val_accuracy") else None,
                    "train_seconds": float(np.nansum(history.get("seconds", [0.0]))),
                    "train_sentences": len({normalize_sentence(e.sentence) for e in splits["train"]}),  # words as the vectorizer sees them
-                   "glove_coverage": coverage}
+                   "glove_coverage": coverage, **({"init_from": config["init_from"]} if args.init_from else {})}
         for split in splits:
             rows = _scored_examples(len(splits[split]), TRAIN_SCORED_EXAMPLES if split == "train" else None)
             probabilities = predict_images(best, prepared.caches[split], prepared.tokens[split], examples=rows)
@@ -260,6 +283,8 @@ def main(argv=None) -> int:
     t.add_argument("--vocabulary-extra", nargs="*", metavar="JSON", default=None,
                    help="NLVR-format files whose words (not labels) join the vocabulary, e.g. ../shared/nlvr/test.json: "
                         "their words get GloVe vectors instead of [UNK]")
+    t.add_argument("--init-from", default=None, metavar="MODEL.keras",
+                   help="start from this saved model's weights (same layers and vocabulary), e.g. a fine-tune at a lower learning_rate")
     t.add_argument("--cpu-devices", type=int, default=None,
                    help="split the CPU into N logical devices and train under MirroredStrategy (tests the multi-GPU path)")
     t.add_argument("--shuffle-seed", type=int, default=0)
