@@ -380,7 +380,7 @@ DEV_LOOKS = {"nlvr_sim2real_objects_singles": 1, "nlvr_sim2real_pixels_singles":
 
 @pytest.mark.parametrize("name", ["nlvr_sim2real_objects", "nlvr_sim2real_pixels", "nlvr_sim2real_objects_singles",
                                   "nlvr_sim2real_pixels_singles", "nlvr_sim2real_cnn_lstm", "nlvr_sim2real_pixels_v2",
-                                  "nlvr_sim2real_pixels_v2_e6", "nlvr_sim2real_pixels_v2_e8"])
+                                  "nlvr_sim2real_pixels_v2_e6", "nlvr_sim2real_pixels_v2_e8", "nlvr_sim2real_pixels_v2_decay"])
 def test_committed_sim_to_real_model_reproduces_its_real_dev_score(name, shared_nlvr, capsys):
     """Notebook 07's RNs, their controls without pairs and the pixel RNs on grammar version 4 (4, 6 and 8 epochs, then
     one more at a tenth of the learning rate), trained and selected on synthetic data only: evaluate on real dev gives

@@ -26,16 +26,6 @@ data() {  # data NAME SEED VERSION: 100,000 training sentence groups (JSON only,
       --split-groups 100000 1000 1000 --no-images --no-progress
 }
 
-# resume NAME: a run that a session leaves unfinished commits its training state (checkpoint.npz, best.keras,
-# history.csv, config.json, and what else its block below says) in data/pretrained/resume/NAME; a run folder without a
-# checkpoint starts from it.
-resume() {
-  local saved=data/pretrained/resume/$1 dir=data/nlvr_runs/$1
-  if [ -f "$saved/checkpoint.npz" ] && [ ! -f "$dir/checkpoint.npz" ]; then
-    mkdir -p "$dir" && cp "$saved"/* "$dir"/ && echo "=== $1: resuming from the committed state in $saved"
-  fi
-}
-
 run() {  # run NAME DATA ARGS...
   local name=$1 dat=data/synthetic/$2; shift 2
   if [ "$ONLY" != "  " ] && [[ "$ONLY" != *" $name "* ]]; then return 0; fi
@@ -78,18 +68,16 @@ if [[ "$ONLY" == *" sim2real_pixels_v2 "* ]]; then
 fi
 
 # Part 2's second lever, training length: sim2real_pixels_v2's run folder, after its export, goes on one epoch at a time
-# up to V2_EPOCHS (default 6; constant learning rate, same settings), and each epoch's model is scored on Test-P only
+# up to V2_EPOCHS (default 8; constant learning rate, same settings), and each epoch's model is scored on Test-P only
 # (the development set): data/pretrained/nlvr_sim2real_pixels_v2_length.json, read by notebook 07's section 10. Then
 # the model selected on synthetic dev over all epochs is exported as a new name, nlvr_sim2real_pixels_v2_e{V2_EPOCHS},
-# its one look at real dev. Synthetic dev was still rising after epoch 6, so the run's state after epoch 6 is committed
-# in data/pretrained/resume/sim2real_pixels_v2 (checkpoint.npz, best.keras, history.csv, config.json, results.json and the Test-P
-# scores of epochs 5 and 6): on a fresh clone, V2_EPOCHS=8 bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2_length
-# goes on from there (about 25 minutes an epoch on a 2-core CPU alone).
+# its one look at real dev (the committed e6 and e8 are two such calls: V2_EPOCHS=6, then 8). It goes on in the run
+# folder that the block above leaves (name both: bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2
+# sim2real_pixels_v2_length); about 20-25 minutes an epoch on a 2-core CPU alone.
 # Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2_length).
 if [[ "$ONLY" == *" sim2real_pixels_v2_length "* ]]; then
   data sim2real-v4-seed1 1 4
-  resume sim2real_pixels_v2
-  dir=data/nlvr_runs/sim2real_pixels_v2 last=${V2_EPOCHS:-6}
+  dir=data/nlvr_runs/sim2real_pixels_v2 last=${V2_EPOCHS:-8}
   for e in $(seq 5 "$last"); do
     [ -f "$dir/test_p_epoch$e.json" ] && continue  # this epoch is trained and scored
     $PY -m rnlib.nlvr train --run-dir "$dir" --data data/synthetic/sim2real-v4-seed1 "${PIXELS[@]}" \
