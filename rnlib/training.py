@@ -72,6 +72,16 @@ def save_model_atomic(model, path) -> Path:
     return path
 
 
+def weight_mismatch(source, model) -> str | None:
+    """Why ``source``'s weights cannot be copied into ``model`` (a run's ``--init-from``), or None when their shapes fit:
+    the two array counts and the first pair of shapes that differ."""
+    theirs, mine = [tuple(w.shape) for w in source.weights], [tuple(w.shape) for w in model.weights]
+    if theirs == mine:
+        return None
+    first = next((a, b) for a, b in zip(theirs + [None] * len(mine), mine + [None] * len(theirs)) if a != b)
+    return f"{len(theirs)} arrays against {len(mine)}; first difference: {first}"
+
+
 def save_state(model, path, **meta) -> Path:
     """Save the training state (model weights, optimizer variables, ``meta``) to one ``.npz``, atomically.
 

@@ -14,9 +14,9 @@ the same data order (:func:`rnlib.training.train`). ``--init-from`` starts a new
 model's weights instead of a fresh initialization (a fine-tune, e.g. one more epoch of a finished run
 at ``--set learning_rate=3e-5``); the model must have the same layers and vocabulary. An *epoch* is
 every training example once, in one box order drawn at random (``--box-orders one``); the seed's
-epochs showed all 6 box orders of every example (``--box-orders all``: one of its epochs is six of ours). ``--data`` is ``synthetic`` (the
-course's offline default), a folder in NLVR's layout with ``train/train.json`` (the full
-reproduction), or a folder holding ``dev.json`` and ``test.json`` only (such as ``../shared/nlvr``):
+epochs showed all 6 box orders of every example (``--box-orders all``: one of its epochs is six of
+ours). ``--data`` is ``synthetic`` (the course's offline default), a folder in NLVR's layout with
+``train/train.json`` (the full reproduction), or a folder holding ``dev.json`` and ``test.json`` only (such as ``../shared/nlvr``):
 then training and model selection use a split of Test-P by sentence group, and dev is the test
 split, a 1k-example miniature of the seed's run.
 
@@ -43,6 +43,7 @@ import keras
 import numpy as np
 
 from ..data import DATA_DIR, NLVRFormatError, display_path, normalize_sentence, read_examples
+from ..data.download import sha256
 from ..models import MODEL_KINDS, NLVR_CONFIGS, build_nlvr_model, nlvr_config
 from ..batches import IMAGES_PER_EXAMPLE
 from ..text import make_vectorizer
@@ -87,16 +88,18 @@ def _glove(vocabulary):
 
 def _init_from(model, path) -> None:
     """Copy the weights of the saved model at ``path`` into ``model``, which must have its layers and vocabulary."""
+    from ..training import weight_mismatch
+
     source = load_model(path)
-    if model_vocabulary(source) != model_vocabulary(model):
-        raise ValueError(f"{path}: its vocabulary ({len(model_vocabulary(source))} words) is not this run's "
-                         f"({len(model_vocabulary(model))} words); use the --data and --vocabulary-extra it was trained with")
-    theirs, mine = source.get_weights(), model.get_weights()
-    if [w.shape for w in theirs] != [w.shape for w in mine]:
-        raise ValueError(f"{path}: its {len(theirs)} weight arrays do not fit this model's {len(mine)} (first "
-                         f"differing shape: {next(((a.shape, b.shape) for a, b in zip(theirs, mine) if a.shape != b.shape), None)}); "
-                         "use the --model, --config and --set (apart from training settings) it was trained with")
-    model.set_weights(theirs)
+    theirs, mine = model_vocabulary(source), model_vocabulary(model)
+    if theirs != mine:
+        raise ValueError(f"{path}: its vocabulary ({len(theirs)} words) is not this run's ({len(mine)} words); "
+                         "use the --data and --vocabulary-extra it was trained with")
+    why = weight_mismatch(source, model)
+    if why:
+        raise ValueError(f"{path}: its weights do not fit this model ({why}); use the --model, --config and --set "
+                         "(apart from training settings) it was trained with")
+    model.set_weights(source.get_weights())
 
 
 def _cmd_train(args) -> int:
@@ -127,7 +130,7 @@ def _cmd_train(args) -> int:
               **({"vocabulary_extra": args.vocabulary_extra} if args.vocabulary_extra else {}),
               **({"render_train": True, "stats_examples": STATS_EXAMPLES} if args.render_train else {}),
               **({"init_from": {"path": display_path(args.init_from),
-                                "sha256": hashlib.sha256(Path(args.init_from).read_bytes()).hexdigest()[:16]}}
+                                "sha256": sha256(args.init_from)[:16]}}
                  if args.init_from else {}),
               "vocabulary_size": len(prepared.vocabulary), "vocabulary_sha": _vocabulary_digest(prepared.vocabulary)}
     config_path = run_dir / "config.json"

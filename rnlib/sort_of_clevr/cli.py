@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from ..data import display_path
+from ..data.download import sha256
 from ..encoders import BATCHNORMS, CNN_ORDERS
 from ..relation import PAIR_MODES
 from .datasets import (BATCH_SIZE, DEFAULT_TEST, DEFAULT_TRAIN, _split_seed, answer_distribution, dataset_preset,
@@ -64,13 +65,7 @@ def _cmd_generate(args) -> int:
 
 def _sha256(path: Path) -> str:
     """The first 16 hex digits of a file's SHA-256."""
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()[:16]
+    return sha256(path)[:16]
 
 
 def _data_identity(data_dir: Path, preset: str) -> dict:
@@ -142,7 +137,7 @@ _OPTION_DEFAULTS = {"reduction": "sum", "cnn_order": "bn_relu", "batchnorm": "ke
 
 
 def _cmd_train(args) -> int:
-    from ..training import train
+    from ..training import train, weight_mismatch
 
     data_dir = Path(args.data) if args.data else _default_data_dir(args.preset or DEFAULT_PRESET)
     if not (data_dir / "train.npz").exists():
@@ -246,12 +241,10 @@ def _cmd_train(args) -> int:
     model = MODELS[args.model](learning_rate=lr, init=args.init, dropout=args.dropout, **model_options)
     if args.init_from:  # start from another run's weights (a resumed run then loads its own checkpoint over them)
         source = load_model(args.init_from)
-        mine, theirs = [tuple(w.shape) for w in model.weights], [tuple(w.shape) for w in source.weights]
-        if mine != theirs:
+        why = weight_mismatch(source, model)
+        if why:
             print(f"[sort_of_clevr] --init-from {args.init_from}: its weights do not fit a {args.model} model with "
-                  f"these settings ({len(theirs)} arrays against {len(mine)}; first difference: "
-                  f"{next((a, b) for a, b in zip(theirs + [None] * len(mine), mine + [None] * len(theirs)) if a != b)}).",
-                  file=sys.stderr)
+                  f"these settings ({why}).", file=sys.stderr)
             return 2
         model.set_weights(source.get_weights())
     val_ds = make_dataset(test_data, 256, state=state)
