@@ -301,17 +301,18 @@ def test_init_from_starts_a_new_run_from_a_saved_models_weights(trained_run, tmp
     saved = run / "best.keras"
     tuned = list(args)
     tuned[args.index("--run-dir") + 1] = str(tmp_path / "tuned")
-    assert nlvr.main(tuned + ["learning_rate=0", "--init-from", str(saved), "--epochs", "1"]) == 0  # args end in --set ...
+    assert nlvr.main(tuned + ["--set", "learning_rate=0", "--init-from", str(saved), "--epochs", "1"]) == 0
     before, after = nlvr.load_model(saved), nlvr.load_model(tmp_path / "tuned" / "best.keras")
     assert len(after.trainable_weights) == len(before.trainable_weights) > 0
     for a, b in zip(after.trainable_weights, before.trainable_weights):
         np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     config = json.loads((tmp_path / "tuned" / "config.json").read_text())
     assert config["init_from"]["path"].endswith("best.keras") and config["settings"]["learning_rate"] == 0
+    assert config["settings"]["batch_size"] == 32  # the second --set adds to the first, which it once replaced
     assert json.loads((tmp_path / "tuned" / "results.json").read_text())["init_from"] == config["init_from"]
     fresh = list(tuned)
     fresh[args.index("--run-dir") + 1] = str(tmp_path / "fresh")  # the same run without --init-from: weights move
-    assert nlvr.main(fresh + ["learning_rate=0", "--epochs", "1"]) == 0
+    assert nlvr.main(fresh + ["--set", "learning_rate=0", "--epochs", "1"]) == 0
     other = nlvr.load_model(tmp_path / "fresh" / "best.keras")
     assert any(np.any(np.asarray(a) != np.asarray(b)) for a, b in zip(other.trainable_weights, before.trainable_weights))
     capsys.readouterr()

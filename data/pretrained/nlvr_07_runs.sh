@@ -111,7 +111,6 @@ fi
 # Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2_decay).
 if [[ "$ONLY" == *" sim2real_pixels_v2_decay "* ]]; then
   data sim2real-v4-seed1 1 4
-  DECAY=(--model rn --set "g_units=[256,256,256,256]" "f_units=[256,256]" pairs=unordered learning_rate=3e-5
-         --precision auto --render-train --init-from data/pretrained/nlvr_sim2real_pixels_v2_e8.keras)
+  DECAY=("${PIXELS[@]}" --set learning_rate=3e-5 --init-from data/pretrained/nlvr_sim2real_pixels_v2_e8.keras)
   run sim2real_pixels_v2_decay sim2real-v4-seed1 "${DECAY[@]}" --vocabulary-extra "$REAL/test.json" --epochs 1
 fi

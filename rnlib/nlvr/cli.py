@@ -270,7 +270,8 @@ def main(argv=None) -> int:
     t.add_argument("--run-dir", required=True)
     t.add_argument("--model", choices=MODEL_KINDS, default="rn")
     t.add_argument("--config", choices=sorted(NLVR_CONFIGS), default="course")
-    t.add_argument("--set", nargs="*", metavar="KEY=VALUE", help="change settings of the config, e.g. padding=post")
+    t.add_argument("--set", nargs="*", action="extend", metavar="KEY=VALUE",
+                   help="change settings of the config, e.g. padding=post; several --set add up")
     t.add_argument("--data", default="synthetic", help="'synthetic' or an NLVR folder (see the module docstring)")
     t.add_argument("--epochs", type=int, default=50, help="total epochs of the run (including earlier ones)")
     t.add_argument("--box-orders", choices=("one", "all"), default="one",
