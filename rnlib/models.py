@@ -35,7 +35,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from .encoders import CoordinateTagging, QuestionTokens, cnn_feature_map, question_embedding
+from .boxes import BoxCrops, BoxSum, PerBox
+from .encoders import CNN_CONFIGS, CoordinateTagging, QuestionTokens, cnn_feature_map, question_embedding
 from .loop_graph import loop_relation_graph
 from .relation import RelationNetwork
 
@@ -139,7 +140,8 @@ NLVR_CONFIGS = {
 #: ``rn``: the Relation Network; the baselines: ``text_only`` (question encoder + f),
 #: ``image_only`` (CNN + f), ``cnn_lstm`` (CNN and question concatenated + f: Suhr et al.'s CNN+RNN).
 #: ``objects`` (notebook 05): the same RN on the true objects of :mod:`rnlib.items` instead of the CNN's cells.
-MODEL_KINDS = ("rn", "text_only", "image_only", "cnn_lstm", "objects")
+#: ``box_rn`` (notebook 07): the RN with per-box perception, a 3 x 3 grid per box and pairs inside a box (:mod:`rnlib.boxes`).
+MODEL_KINDS = ("rn", "text_only", "image_only", "cnn_lstm", "objects", "box_rn")
 
 
 def nlvr_config(name="course", **overrides) -> dict:
@@ -198,8 +200,11 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
                                   name="image_normalization")(image)
     ids = QuestionTokens(list(vocabulary), padding=config["padding"], name="question_tokens")(tokens)
     parts = []
+    if kind == "box_rn":  # the seed CNN on each box (pools 4, 4: 50 x 50 -> 3 x 3 cells), pairs inside a box
+        pixels = BoxCrops(name="box_crops")(pixels)
     if kind != "text_only":
-        feature_map = cnn_feature_map(pixels, cnn="seed", kernel_initializer=config["kernel_initializer"])
+        pools = (4, 4, None, None) if kind == "box_rn" else CNN_CONFIGS["seed"]["pool_sizes"]
+        feature_map = cnn_feature_map(pixels, cnn="seed", kernel_initializer=config["kernel_initializer"], pool_sizes=pools)
         if config["coordinates"]:
             feature_map = CoordinateTagging(name="coordinates")(feature_map)
     if kind != "image_only":
@@ -210,6 +215,15 @@ def build_nlvr_model(kind="rn", vocabulary=None, image_mean=None, image_std=None
         objects = layers.Reshape((-1, feature_map.shape[-1]), name="objects")(feature_map)
         x = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, pairs=config["pairs"],
                             name="relation_network", **f)(objects, question)
+    elif kind == "box_rn":  # f_phi's first layer per box, the box sum, then the rest of f_phi
+        if len(f["f_units"]) < 2:
+            raise ValueError(f"box_rn needs at least two f_units (the first runs on each box, the rest after the "
+                             f"boxes are summed); got {list(f['f_units'])}.")
+        objects = layers.Reshape((-1, feature_map.shape[-1]), name="objects")(feature_map)
+        per_box = RelationNetwork(g_units=tuple(config["g_units"]), g_batchnorm=True, pairs=config["pairs"],
+                                  f_units=f["f_units"][:1], f_batchnorm=True, name="relation_network")(
+            objects, PerBox(name="question_per_box")(question))
+        x = _readout(BoxSum(name="box_sum")(per_box), **{**f, "f_units": f["f_units"][1:]}, first=1)
     else:  # the same f_phi (Dense, BatchNorm, ReLU, dropout), without g_theta and the pairs
         if kind != "text_only":
             parts.append(layers.Flatten(name="image_features")(feature_map))
@@ -248,12 +262,13 @@ def _object_rn(vocabulary, config, embedding_matrix, sequence_length, name):
     return keras.Model({"objects": items, "tokens": tokens}, answer, name=name or "nlvr_objects")
 
 
-def _readout(x, f_units, f_dropout, f_batchnorm, f_dropout_every_layer):
-    for k, units in enumerate(f_units):
+def _readout(x, f_units, f_dropout, f_batchnorm, f_dropout_every_layer, first=0):
+    """f_phi's layers (named from f_phi_{first}), with dropout after the last (or after each)."""
+    for k, units in enumerate(f_units, start=first):
         x = layers.Dense(units, name=f"f_phi_{k}")(x)
         if f_batchnorm:
             x = layers.BatchNormalization(name=f"f_phi_bn_{k}")(x)
         x = layers.ReLU(name=f"f_phi_relu_{k}")(x)
-        if f_dropout and (f_dropout_every_layer or k == len(f_units) - 1):
+        if f_dropout and (f_dropout_every_layer or k == first + len(f_units) - 1):
             x = layers.Dropout(f_dropout, name=f"f_phi_dropout_{k}")(x)
     return x
