@@ -34,6 +34,9 @@ Part 2, the levers (examples per second of the whole training step, ratio to the
 - ``set network``: a lever that changes the model, g on the 16 single cells instead of the 136 pairs
   (``data/pretrained/nlvr_sim2real_pixels_singles.keras``, notebook 07's control, whose real-dev accuracy
   its results JSON records); its max |dP| column is empty: it is another model.
+- ``box RN``: another model too, per-box perception (``data/pretrained/nlvr_sim2real_pixels_boxes.keras``,
+  notebook 07 section 10, ``rnlib.boxes``): the CNN on the three boxes only, a 3 x 3 grid each, g_theta
+  on the 135 pairs inside a box, f_phi's first layer per box.
 
 ``--levers LABEL ...`` measures only those rows (and the baseline), e.g. ``--levers "set network (other model)"``.
 
@@ -56,6 +59,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 WEIGHTS = ROOT / "data" / "pretrained" / "nlvr_sim2real_pixels.keras"
 SET_NETWORK = ROOT / "data" / "pretrained" / "nlvr_sim2real_pixels_singles.keras"
+BOX_RN = ROOT / "data" / "pretrained" / "nlvr_sim2real_pixels_boxes.keras"
 REAL_DEV = ROOT.parent / "shared" / "nlvr" / "dev.json"
 BATCH = 64
 #: label -> settings: shortcut, jit_compile, batch size, intra-op threads, CPU cores, precision ("saved": as committed)
@@ -73,6 +77,7 @@ LEVERS = {
     "float32 + shortcut": dict(precision="float32", shortcut=True),
     "float32 + shortcut, batch 256": dict(precision="float32", shortcut=True, batch=256),
     "set network (other model)": dict(weights=SET_NETWORK),
+    "box RN (other model)": dict(weights=BOX_RN),
 }
 
 
@@ -176,6 +181,9 @@ def _lever(label: str, steps: int) -> dict:
         tf.config.threading.set_intra_op_parallelism_threads(opts["threads"])
     if opts.get("weights"):  # another model: no difference to report
         from rnlib import nlvr
+
+        if not Path(opts["weights"]).exists():
+            raise RuntimeError(f"{Path(opts['weights']).relative_to(ROOT)} is not committed here")
 
         model = committed = nlvr.load_model(opts["weights"])
     else:
