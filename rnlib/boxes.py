@@ -1,16 +1,18 @@
 """Per-box perception for NLVR: each of the three boxes gets its own grid of objects, pairs stay inside a box.
 
 The pixel RN of notebooks 04-07 cuts the whole 50 x 200 image into one 2 x 8 grid: 16 cells of
-25 x 25 pixels, four of them on the grey strips between boxes, four on each box. A box of scattered
-items then has four cells for up to 7 items, and most items share a cell (notebook 05, section 7).
+24 x 24 pixels that ignore where the boxes are (two of the eight columns lie mostly on the grey strips
+between boxes, others straddle a box's edge, and the last 8 pixel columns fall outside every cell).
+A box of scattered items gets about four cells for up to 7 items, and most items share a cell
+(notebook 05, section 7).
 NLVR's layout is fixed (three 100 x 100 boxes at x = 0, 150 and 300 of a 400 x 100 canvas;
 :mod:`rnlib.data.render`), and its sentences are about items inside boxes and about how many boxes
 have a property. So the box RN (``build_nlvr_model("box_rn", ...)``, notebook 07) does this:
 
 1. :class:`BoxCrops` cuts the three boxes out of the image, ``(batch, 50, 200, 3) -> (3 batch, 50, 50, 3)``
    (the boxes become examples of a three-times larger batch; the strips are left out);
-2. one CNN, shared by the boxes, turns each box into a 3 x 3 grid: 9 cells of about 16 x 16 pixels,
-   tagged with their position *inside the box*;
+2. one CNN, shared by the boxes, turns each box into a 3 x 3 grid: 9 cells of 16 x 16 pixels (48 of the
+   box's 50 pixels each way), tagged with their position *inside the box*;
 3. the relation network runs on each box's 9 objects: ``g_theta`` on its 45 unordered pairs (self
    pairs included; 135 for the three boxes, the 2 x 8 grid's 136), summed, then ``f_phi``'s first
    layer, per box;
