@@ -129,8 +129,8 @@ if [[ "$ONLY" == *" sim2real_pixels_v2_long_decay "* ]]; then
 fi
 
 # Part 2's fourth lever, perception: the box RN (--model box_rn, rnlib.boxes): the three boxes cut out, one CNN per box
-# (the seed CNN with pools 4 and 4: a 3 x 3 grid of about 16-pixel cells per box, where the 2 x 8 grid gives each box
-# 4 cells of 25 pixels), g_theta on the pairs inside a box only (45 unordered pairs a box, 135 in all, the 2 x 8 grid's
+# (the seed CNN with pools 4 and 4: a 3 x 3 grid of 16-pixel cells per box, where the 2 x 8 grid's 24-pixel cells ignore the
+# boxes), g_theta on the pairs inside a box only (45 unordered pairs a box, 135 in all, the 2 x 8 grid's
 # 136), f_phi's first layer per box, the box sum, then the rest of f_phi. Every other setting, the data (version 4) and
 # the 4 epochs are those of sim2real_pixels_v2, so the two compare at equal budget. Chosen before any score of it was
 # seen. Selection on synthetic dev; Test-P and dev scored at export (one dev look).
