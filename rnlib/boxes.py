@@ -11,18 +11,23 @@ have a property. So the box RN (``build_nlvr_model("box_rn", ...)``, notebook 07
 
 1. :class:`BoxCrops` cuts the three boxes out of the image, ``(batch, 50, 200, 3) -> (3 batch, 50, 50, 3)``
    (the boxes become examples of a three-times larger batch; the strips are left out);
-2. one CNN, shared by the boxes, turns each box into a 3 x 3 grid: 9 cells of 16 x 16 pixels (48 of the
-   box's 50 pixels each way), tagged with their position *inside the box*;
-3. the relation network runs on each box's 9 objects: ``g_theta`` on its 45 unordered pairs (self
-   pairs included; 135 for the three boxes, the 2 x 8 grid's 136), summed, then ``f_phi``'s first
-   layer, per box;
+2. one CNN, shared by the boxes, turns each box into a 3 x 3 grid: the seed CNN with pools of 4 and 4
+   (the seed's 4, 3, 2 would shrink a 50 x 50 box to 2 x 2: 50 -> 12 -> 4 -> 2; 4 and 4 give
+   50 -> 12 -> 3), so 9 pooling windows of 16 x 16 input pixels (48 of the box's 50 each way), each
+   object tagged with its position *inside the box* (the two convolutions after the last pooling let
+   every object see its neighbours);
+3. the relation network runs on each box's 9 objects: ``g_theta`` on its 45 unordered pairs
+   (9 * 10 / 2: each object is also paired with itself; 135 for the three boxes, the 2 x 8 grid's
+   16 * 17 / 2 = 136), summed, then ``f_phi``'s first layer, per box;
 4. :class:`BoxSum` adds the three boxes' vectors, ``(3 batch, u) -> (batch, u)``, and the rest of
    ``f_phi`` reads the answer.
 
 No pair crosses a box and no object knows which box it is in, so the answer cannot depend on the
 order in which the boxes are drawn: an example's 6 images (NLVR's box orders) get the same answer by
-construction. ``f_phi``'s first layer runs per box, before the sum, so the sum over boxes can count
-boxes with a property (a sum of per-pair votes can only count pairs).
+construction (up to float rounding). ``f_phi``'s first layer runs per box, before the sum: a sum of
+``g_theta`` over all pairs mixes the boxes (two yellow items in one box and one in each of two boxes can
+give the same sum), while a Dense + ReLU layer on each box's own sum can say "this box has the property",
+and adding those counts boxes.
 
 Introduced in notebooks/07_sim_to_real.ipynb.
 """
@@ -51,7 +56,7 @@ def box_columns(image_width: int) -> list[tuple[int, int]]:
     if any(abs(BOX_STRIDE * b * scale - s) > 1e-9 or abs((BOX_STRIDE * b + BOX) * scale - e) > 1e-9
            for b, (s, e) in enumerate(columns)):
         raise ValueError(f"an image {image_width} pixels wide does not put NLVR's boxes on whole pixels "
-                         f"(boxes at x = 0, 150, 300 of 400, {BOX} wide); use a width that {WIDTH} // 8 divides, such as 200.")
+                         f"(boxes at x = 0, 150, 300 of {WIDTH}, {BOX} wide); use a width that is a multiple of 8, such as 200.")
     return columns
 
 

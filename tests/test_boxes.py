@@ -20,7 +20,7 @@ SCENE = [[{"x_loc": 10, "y_loc": 20, "type": "circle", "color": "Yellow", "size"
 def test_box_columns_scale_nlvrs_layout_and_refuse_a_width_that_splits_pixels():
     assert box_columns(400) == [(0, 100), (150, 250), (300, 400)]
     assert box_columns(200) == [(0, 50), (75, 125), (150, 200)]
-    with pytest.raises(ValueError, match="201 pixels wide"):
+    with pytest.raises(ValueError, match="201 pixels wide.*multiple of 8"):
         box_columns(201)
 
 

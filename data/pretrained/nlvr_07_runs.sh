@@ -26,6 +26,15 @@ data() {  # data NAME SEED VERSION: 100,000 training sentence groups (JSON only,
       --split-groups 100000 1000 1000 --no-images --no-progress
 }
 
+machine() {  # this machine in words, for the results JSON (cores, CPU model, bfloat16 units, GPU)
+  local cpu units="" gpu="no GPU"
+  cpu=$(grep -m1 "model name" /proc/cpuinfo 2>/dev/null | cut -d: -f2 | xargs)
+  if grep -qw amx_bf16 /proc/cpuinfo 2>/dev/null; then units=", amx_bf16"
+  elif grep -qw avx512_bf16 /proc/cpuinfo 2>/dev/null; then units=", avx512_bf16"; fi
+  command -v nvidia-smi >/dev/null && gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader 2>/dev/null | head -1)
+  echo "$(nproc)-core CPU (${cpu:-unknown model}$units), ${gpu:-no GPU}"
+}
+
 run() {  # run NAME DATA ARGS...
   local name=$1 dat=data/synthetic/$2; shift 2
   if [ "$ONLY" != "  " ] && [[ "$ONLY" != *" $name "* ]]; then return 0; fi
@@ -34,7 +43,7 @@ run() {  # run NAME DATA ARGS...
   $PY -m rnlib.nlvr train --run-dir "data/nlvr_runs/$name" --data "$dat" "$@" --verbose 2
   local also=(); [ -f "$REAL/dev.json" ] && also=(--also "$REAL/dev.json" "$REAL/test.json")
   $PY -m rnlib.nlvr export --run-dir "data/nlvr_runs/$name" --name "nlvr_$name" "${also[@]}" \
-      --machine "2-core CPU (AMD EPYC, avx512_bf16), no GPU" --command-line "$cmd"
+      --machine "$(machine)" --command-line "$cmd"
 }
 
 # The grammar grown from Test-P's phrasings (generator version 3), 100,000 groups, seed 1. Real Test-P's
@@ -100,7 +109,7 @@ Path("data/pretrained/nlvr_sim2real_pixels_v2_length.json").write_text(json.dump
 print("wrote data/pretrained/nlvr_sim2real_pixels_v2_length.json")
 PY
   $PY -m rnlib.nlvr export --run-dir "$dir" --name "nlvr_sim2real_pixels_v2_e$last" --also "$REAL/dev.json" "$REAL/test.json" \
-      --machine "2-core CPU (AMD EPYC, avx512_bf16), no GPU" \
+      --machine "$(machine)" \
       --command-line "python -m rnlib.nlvr train --run-dir $dir --data data/synthetic/sim2real-v4-seed1 ${PIXELS[*]} --vocabulary-extra $REAL/test.json --epochs $last"
 fi
 

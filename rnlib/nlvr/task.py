@@ -263,7 +263,7 @@ def load_model(path):
 
     Introduced in notebooks/04_training.ipynb.
     """
-    from .. import encoders, relation  # noqa: F401  (registers the custom layers)
+    from .. import boxes, encoders, relation  # noqa: F401  (registers the custom layers)
 
     path = Path(path)
     if not path.is_file():
