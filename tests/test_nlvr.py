@@ -376,15 +376,18 @@ def test_committed_real_run_reproduces_its_dev_score(shared_nlvr, capsys):
 #: how often each name has been scored on real dev (its results' protocol.dev_looks; the first RNs predate the count)
 DEV_LOOKS = {"nlvr_sim2real_objects_singles": 1, "nlvr_sim2real_pixels_singles": 2, "nlvr_sim2real_cnn_lstm": 2,
              "nlvr_sim2real_pixels_v2": 1, "nlvr_sim2real_pixels_v2_e6": 1, "nlvr_sim2real_pixels_v2_e8": 1,
-             "nlvr_sim2real_pixels_v2_decay": 1}
+             "nlvr_sim2real_pixels_v2_decay": 1, "nlvr_sim2real_pixels_v2_e11": 1, "nlvr_sim2real_pixels_v2_e11_decay": 1,
+             "nlvr_sim2real_pixels_boxes": 1}
 
 
 @pytest.mark.parametrize("name", ["nlvr_sim2real_objects", "nlvr_sim2real_pixels", "nlvr_sim2real_objects_singles",
                                   "nlvr_sim2real_pixels_singles", "nlvr_sim2real_cnn_lstm", "nlvr_sim2real_pixels_v2",
-                                  "nlvr_sim2real_pixels_v2_e6", "nlvr_sim2real_pixels_v2_e8", "nlvr_sim2real_pixels_v2_decay"])
+                                  "nlvr_sim2real_pixels_v2_e6", "nlvr_sim2real_pixels_v2_e8", "nlvr_sim2real_pixels_v2_decay",
+                                  "nlvr_sim2real_pixels_v2_e11", "nlvr_sim2real_pixels_v2_e11_decay", "nlvr_sim2real_pixels_boxes"])
 def test_committed_sim_to_real_model_reproduces_its_real_dev_score(name, shared_nlvr, capsys):
-    """Notebook 07's RNs, their controls without pairs and the pixel RNs on grammar version 4 (4, 6 and 8 epochs, then
-    one more at a tenth of the learning rate), trained and selected on synthetic data only: evaluate on real dev gives
+    """Notebook 07's RNs, their controls without pairs, the pixel RNs on grammar version 4 (4, 6, 8 and 11 epochs, the
+    8- and 11-epoch models each one more at a tenth of the learning rate) and the box RN, trained and selected on
+    synthetic data only: evaluate on real dev gives
     their results JSON (bfloat16 layers: a CPU without bf16 units may round a few probabilities differently, hence the
     tolerance). Each was scored on real dev at export."""
     weights = PRETRAINED / f"{name}.keras"
