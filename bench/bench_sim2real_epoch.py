@@ -182,8 +182,8 @@ def _lever(label: str, steps: int) -> dict:
     if opts.get("weights"):  # another model: no difference to report
         from rnlib import nlvr
 
-        if not Path(opts["weights"]).exists():
-            raise RuntimeError(f"{Path(opts['weights']).relative_to(ROOT)} is not committed here")
+        if not opts["weights"].exists():
+            raise RuntimeError(f"{opts['weights'].relative_to(ROOT)} is not committed here")
 
         model = committed = nlvr.load_model(opts["weights"])
     else:

@@ -51,13 +51,10 @@ def box_columns(image_width: int) -> list[tuple[int, int]]:
     >>> box_columns(200)
     [(0, 50), (75, 125), (150, 200)]
     """
-    scale = image_width / WIDTH
-    columns = [(round(BOX_STRIDE * b * scale), round((BOX_STRIDE * b + BOX) * scale)) for b in range(BOXES)]
-    if any(abs(BOX_STRIDE * b * scale - s) > 1e-9 or abs((BOX_STRIDE * b + BOX) * scale - e) > 1e-9
-           for b, (s, e) in enumerate(columns)):
+    if (image_width * BOX_STRIDE) % WIDTH or (image_width * BOX) % WIDTH:  # 3 W / 8 and W / 4 must be whole
         raise ValueError(f"an image {image_width} pixels wide does not put NLVR's boxes on whole pixels "
                          f"(boxes at x = 0, 150, 300 of {WIDTH}, {BOX} wide); use a width that is a multiple of 8, such as 200.")
-    return columns
+    return [(BOX_STRIDE * b * image_width // WIDTH, (BOX_STRIDE * b + BOX) * image_width // WIDTH) for b in range(BOXES)]
 
 
 @keras.saving.register_keras_serializable(package="rnlib")
