@@ -46,6 +46,37 @@ run() {  # run NAME DATA ARGS...
       --machine "$(machine)" --command-line "$cmd"
 }
 
+length() {  # length NAME LAST ARGS...: the run folder data/nlvr_runs/NAME, exported as nlvr_NAME after 4 epochs, goes on
+  # one epoch at a time up to LAST with the same ARGS; the model after each epoch is scored on Test-P only, the record is
+  # written to data/pretrained/nlvr_NAME_length.json, and the model selected on synthetic dev over all epochs is exported
+  # as nlvr_NAME_eLAST (its one look at real dev). Stopped and called again, it goes on where it stopped.
+  local name=$1 last=$2; shift 2
+  local dir=data/nlvr_runs/$name
+  for e in $(seq 5 "$last"); do
+    [ -f "$dir/test_p_epoch$e.json" ] && continue  # this epoch is trained and scored
+    $PY -m rnlib.nlvr train --run-dir "$dir" --data data/synthetic/sim2real-v4-seed1 "$@" --epochs "$e" --verbose 2
+    $PY -m rnlib.nlvr evaluate --weights "$dir/last.keras" --json "$REAL/test.json" > "$dir/test_p_epoch$e.json"
+  done
+  $PY - "$dir" "$last" "$name" <<'PY'
+import csv, json, sys
+from pathlib import Path
+run, last, name = Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+r4 = json.loads(Path(f"data/pretrained/nlvr_{name}_results.json").read_text())
+history = list(csv.DictReader(open(run / "history.csv")))
+epochs = {4: next(v for k, v in r4["also"].items() if k.endswith("/test.json"))}
+epochs.update({e: json.loads((run / f"test_p_epoch{e}.json").read_text()) for e in range(5, last + 1)})
+out = {"run": str(run), "scored_only": "real Test-P, the model after each epoch",
+       "epochs": {e: {"synthetic_dev_accuracy": float(history[e - 1]["val_accuracy"]), "seconds": float(history[e - 1]["seconds"]),
+                      "test_p": {k: m[k] for k in ("accuracy", "consistency", "example_accuracy", "example_consistency", "examples")}}
+                  for e, m in epochs.items()}}
+Path(f"data/pretrained/nlvr_{name}_length.json").write_text(json.dumps(out, indent=1) + "\n")
+print(f"wrote data/pretrained/nlvr_{name}_length.json")
+PY
+  $PY -m rnlib.nlvr export --run-dir "$dir" --name "nlvr_${name}_e$last" --also "$REAL/dev.json" "$REAL/test.json" \
+      --machine "$(machine)" \
+      --command-line "python -m rnlib.nlvr train --run-dir $dir --data data/synthetic/sim2real-v4-seed1 $* --epochs $last"
+}
+
 # The grammar grown from Test-P's phrasings (generator version 3), 100,000 groups, seed 1. Real Test-P's
 # words (not its labels) join the vocabulary. EPOCHS (default 2, the committed run: stopped there by the session's clock,
 # not by a real score) is the run's total; a later call with more goes on from the checkpoint.
@@ -86,31 +117,7 @@ fi
 # Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2_length).
 if [[ "$ONLY" == *" sim2real_pixels_v2_length "* ]]; then
   data sim2real-v4-seed1 1 4
-  dir=data/nlvr_runs/sim2real_pixels_v2 last=${V2_EPOCHS:-8}
-  for e in $(seq 5 "$last"); do
-    [ -f "$dir/test_p_epoch$e.json" ] && continue  # this epoch is trained and scored
-    $PY -m rnlib.nlvr train --run-dir "$dir" --data data/synthetic/sim2real-v4-seed1 "${PIXELS[@]}" \
-        --vocabulary-extra "$REAL/test.json" --epochs "$e" --verbose 2
-    $PY -m rnlib.nlvr evaluate --weights "$dir/last.keras" --json "$REAL/test.json" > "$dir/test_p_epoch$e.json"
-  done
-  $PY - "$dir" "$last" <<'PY'
-import csv, json, sys
-from pathlib import Path
-run, last = Path(sys.argv[1]), int(sys.argv[2])
-r4 = json.loads(Path("data/pretrained/nlvr_sim2real_pixels_v2_results.json").read_text())
-history = list(csv.DictReader(open(run / "history.csv")))
-epochs = {4: next(v for k, v in r4["also"].items() if k.endswith("/test.json"))}
-epochs.update({e: json.loads((run / f"test_p_epoch{e}.json").read_text()) for e in range(5, last + 1)})
-out = {"run": str(run), "scored_only": "real Test-P, the model after each epoch",
-       "epochs": {e: {"synthetic_dev_accuracy": float(history[e - 1]["val_accuracy"]), "seconds": float(history[e - 1]["seconds"]),
-                      "test_p": {k: m[k] for k in ("accuracy", "consistency", "example_accuracy", "example_consistency", "examples")}}
-                  for e, m in epochs.items()}}
-Path("data/pretrained/nlvr_sim2real_pixels_v2_length.json").write_text(json.dumps(out, indent=1) + "\n")
-print("wrote data/pretrained/nlvr_sim2real_pixels_v2_length.json")
-PY
-  $PY -m rnlib.nlvr export --run-dir "$dir" --name "nlvr_sim2real_pixels_v2_e$last" --also "$REAL/dev.json" "$REAL/test.json" \
-      --machine "$(machine)" \
-      --command-line "python -m rnlib.nlvr train --run-dir $dir --data data/synthetic/sim2real-v4-seed1 ${PIXELS[*]} --vocabulary-extra $REAL/test.json --epochs $last"
+  length sim2real_pixels_v2 "${V2_EPOCHS:-8}" "${PIXELS[@]}" --vocabulary-extra "$REAL/test.json"
 fi
 
 # Part 2's third lever, the learning rate: the length lever's model (nlvr_sim2real_pixels_v2_e8, constant learning rate
@@ -148,4 +155,26 @@ if [[ "$ONLY" == *" sim2real_pixels_boxes "* ]]; then
   data sim2real-v4-seed1 1 4
   BOXES=(--model box_rn "${PIXELS[@]:2}")  # PIXELS without its --model rn
   run sim2real_pixels_boxes sim2real-v4-seed1 "${BOXES[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${BOX_EPOCHS:-4}"
+fi
+
+# The first two levers again, for the box RN: its run folder (the block above, 4 epochs) goes on one epoch at a time to
+# BOX_LONG_EPOCHS (default 11, the grid's committed length), Test-P only after each epoch
+# (data/pretrained/nlvr_sim2real_pixels_boxes_length.json), and the model selected on synthetic dev is exported as
+# nlvr_sim2real_pixels_boxes_e{BOX_LONG_EPOCHS}; then, exactly as for the grid's e11, one more epoch at a tenth of the
+# learning rate from that model (--init-from, a new run folder), exported as nlvr_sim2real_pixels_boxes_e{N}_decay. Both
+# steps and their settings were fixed before any score of them was seen; one dev look each. About 13 minutes an epoch
+# on a 2-core Intel Xeon with amx_bf16, alone. The committed models:
+# bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_boxes sim2real_pixels_boxes_length sim2real_pixels_boxes_long_decay
+if [[ "$ONLY" == *" sim2real_pixels_boxes_length "* || "$ONLY" == *" sim2real_pixels_boxes_long_decay "* ]]; then
+  data sim2real-v4-seed1 1 4
+  BOXES=(--model box_rn "${PIXELS[@]:2}")
+  last=${BOX_LONG_EPOCHS:-11}
+  if [[ "$ONLY" == *" sim2real_pixels_boxes_length "* ]]; then
+    length sim2real_pixels_boxes "$last" "${BOXES[@]}" --vocabulary-extra "$REAL/test.json"
+  fi
+  if [[ "$ONLY" == *" sim2real_pixels_boxes_long_decay "* ]]; then
+    BOX_DECAY=("${BOXES[@]}" --set learning_rate=3e-5 --init-from "data/pretrained/nlvr_sim2real_pixels_boxes_e$last.keras")
+    ONLY=" sim2real_pixels_boxes_e${last}_decay " run "sim2real_pixels_boxes_e${last}_decay" sim2real-v4-seed1 \
+        "${BOX_DECAY[@]}" --vocabulary-extra "$REAL/test.json" --epochs 1
+  fi
 fi
