@@ -377,19 +377,20 @@ def test_committed_real_run_reproduces_its_dev_score(shared_nlvr, capsys):
 DEV_LOOKS = {"nlvr_sim2real_objects_singles": 1, "nlvr_sim2real_pixels_singles": 2, "nlvr_sim2real_cnn_lstm": 2,
              "nlvr_sim2real_pixels_v2": 1, "nlvr_sim2real_pixels_v2_e6": 1, "nlvr_sim2real_pixels_v2_e8": 1,
              "nlvr_sim2real_pixels_v2_decay": 1, "nlvr_sim2real_pixels_v2_e11": 1, "nlvr_sim2real_pixels_v2_e11_decay": 1,
-             "nlvr_sim2real_pixels_boxes": 1}
+             "nlvr_sim2real_pixels_boxes": 1, "nlvr_sim2real_pixels_boxes_e11": 1, "nlvr_sim2real_pixels_boxes_e11_decay": 1}
 
 
 @pytest.mark.parametrize("name", ["nlvr_sim2real_objects", "nlvr_sim2real_pixels", "nlvr_sim2real_objects_singles",
                                   "nlvr_sim2real_pixels_singles", "nlvr_sim2real_cnn_lstm", "nlvr_sim2real_pixels_v2",
                                   "nlvr_sim2real_pixels_v2_e6", "nlvr_sim2real_pixels_v2_e8", "nlvr_sim2real_pixels_v2_decay",
-                                  "nlvr_sim2real_pixels_v2_e11", "nlvr_sim2real_pixels_v2_e11_decay", "nlvr_sim2real_pixels_boxes"])
+                                  "nlvr_sim2real_pixels_v2_e11", "nlvr_sim2real_pixels_v2_e11_decay", "nlvr_sim2real_pixels_boxes",
+                                  "nlvr_sim2real_pixels_boxes_e11", "nlvr_sim2real_pixels_boxes_e11_decay"])
 def test_committed_sim_to_real_model_reproduces_its_real_dev_score(name, shared_nlvr, capsys):
     """Notebook 07's RNs, their controls without pairs, the pixel RNs on grammar version 4 (4, 6, 8 and 11 epochs, the
-    8- and 11-epoch models each one more at a tenth of the learning rate) and the box RN, trained and selected on
-    synthetic data only: evaluate on real dev gives
-    their results JSON (bfloat16 layers: a CPU without bf16 units may round a few probabilities differently, hence the
-    tolerance). Each was scored on real dev at export."""
+    8- and 11-epoch models each one more at a tenth of the learning rate) and the box RN (4 and 11 epochs, and 11 + 1 at a
+    tenth), trained and selected on synthetic data only: evaluate on real dev gives their results JSON (bfloat16 layers:
+    a CPU without bf16 units may round a few probabilities differently, hence the tolerance). Each was scored on real
+    dev at export."""
     weights = PRETRAINED / f"{name}.keras"
     results = json.loads((PRETRAINED / f"{name}_results.json").read_text())
     dev = str(shared_nlvr / "dev.json")
@@ -408,16 +409,18 @@ def test_committed_sim_to_real_model_reproduces_its_real_dev_score(name, shared_
         assert results["protocol"]["dev_looks"] == DEV_LOOKS[name]
 
 
-def test_training_length_record_agrees_with_the_runs_it_comes_from():
-    """Notebook 07's training-length lever: the Test-P score of each epoch's model (epoch 4 from the 4-epoch export,
-    later epochs from the run folder) and the run's synthetic dev by epoch. Each later export (nlvr_..._v2_eN) holds the
-    model its selection on synthetic dev kept, so its Test-P is the record's at its best epoch."""
-    length = json.loads((PRETRAINED / "nlvr_sim2real_pixels_v2_length.json").read_text())["epochs"]
+@pytest.mark.parametrize("run", ["nlvr_sim2real_pixels_v2", "nlvr_sim2real_pixels_boxes"])
+def test_training_length_record_agrees_with_the_runs_it_comes_from(run):
+    """Notebook 07's training-length lever, for the grid's run and the box RN's: the Test-P score of each epoch's model
+    (epoch 4 from the 4-epoch export, later epochs from the run folder) and the run's synthetic dev by epoch. Each later
+    export (RUN_eN) holds the model its selection on synthetic dev kept, so its Test-P is the record's at its best
+    epoch."""
+    length = json.loads((PRETRAINED / f"{run}_length.json").read_text())["epochs"]
     epochs = [int(e) for e in length]
     assert epochs == list(range(4, epochs[-1] + 1)) and epochs[-1] > 4
-    short = json.loads((PRETRAINED / "nlvr_sim2real_pixels_v2_results.json").read_text())
+    short = json.loads((PRETRAINED / f"{run}_results.json").read_text())
     longer = {e: json.loads(f.read_text()) for e in epochs[1:]
-              for f in [PRETRAINED / f"nlvr_sim2real_pixels_v2_e{e}_results.json"] if f.exists()}
+              for f in [PRETRAINED / f"{run}_e{e}_results.json"] if f.exists()}
     assert epochs[-1] in longer, "the record's last epoch is exported"
     test_p = lambda r: next(v for k, v in r["also"].items() if k.endswith("/test.json"))  # noqa: E731
     assert length["4"]["test_p"]["accuracy"] == pytest.approx(test_p(short)["accuracy"], abs=1e-12)
