@@ -19,6 +19,8 @@ OBJECTS=(--model objects --set "g_units=[256,256,256,256]" "f_units=[256,256]" p
 # the object RN. 400,000 training examples are 2.4 million images (72 GB as a uint8 cache), so the training images
 # are drawn per batch (--render-train); validation and test images are cached as usual.
 PIXELS=(--model rn --set "g_units=[256,256,256,256]" "f_units=[256,256]" pairs=unordered --precision auto --render-train)
+# The box RN (section 10's perception lever, rnlib.boxes): the pixel RN's settings with --model box_rn.
+BOXES=(--model box_rn "${PIXELS[@]:2}")  # PIXELS without its --model rn
 
 data() {  # data NAME SEED VERSION: 100,000 training sentence groups (JSON only, no images), 1,000 dev, 1,000 test
   local out=data/synthetic/$1
@@ -75,6 +77,13 @@ PY
   $PY -m rnlib.nlvr export --run-dir "$dir" --name "nlvr_${name}_e$last" --also "$REAL/dev.json" "$REAL/test.json" \
       --machine "$(machine)" \
       --command-line "python -m rnlib.nlvr train --run-dir $dir --data data/synthetic/sim2real-v4-seed1 $* --epochs $last"
+}
+
+decay() {  # decay FROM ARGS...: the exported model nlvr_FROM trained one more epoch at a tenth of the learning rate (3e-5)
+  # in a new run folder started from its weights (--init-from; Adam's moments start afresh), exported as nlvr_FROM_decay
+  local from=$1; shift
+  ONLY=" ${from}_decay " run "${from}_decay" sim2real-v4-seed1 "$@" --set learning_rate=3e-5 \
+      --init-from "data/pretrained/nlvr_$from.keras" --vocabulary-extra "$REAL/test.json" --epochs 1
 }
 
 # The grammar grown from Test-P's phrasings (generator version 3), 100,000 groups, seed 1. Real Test-P's
@@ -138,10 +147,7 @@ fi
 # Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_v2_long_decay).
 if [[ "$ONLY" == *" sim2real_pixels_v2_long_decay "* ]]; then
   data sim2real-v4-seed1 1 4
-  last=${V2_EPOCHS:-8}
-  LONG_DECAY=("${PIXELS[@]}" --set learning_rate=3e-5 --init-from "data/pretrained/nlvr_sim2real_pixels_v2_e$last.keras")
-  ONLY=" sim2real_pixels_v2_e${last}_decay " run "sim2real_pixels_v2_e${last}_decay" sim2real-v4-seed1 "${LONG_DECAY[@]}" \
-      --vocabulary-extra "$REAL/test.json" --epochs 1
+  decay "sim2real_pixels_v2_e${V2_EPOCHS:-8}" "${PIXELS[@]}"
 fi
 
 # Part 2's fourth lever, perception: the box RN (--model box_rn, rnlib.boxes): the three boxes cut out, one CNN per box
@@ -153,7 +159,6 @@ fi
 # Only when named (bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_boxes).
 if [[ "$ONLY" == *" sim2real_pixels_boxes "* ]]; then
   data sim2real-v4-seed1 1 4
-  BOXES=(--model box_rn "${PIXELS[@]:2}")  # PIXELS without its --model rn
   run sim2real_pixels_boxes sim2real-v4-seed1 "${BOXES[@]}" --vocabulary-extra "$REAL/test.json" --epochs "${BOX_EPOCHS:-4}"
 fi
 
@@ -167,14 +172,11 @@ fi
 # bash data/pretrained/nlvr_07_runs.sh sim2real_pixels_boxes sim2real_pixels_boxes_length sim2real_pixels_boxes_long_decay
 if [[ "$ONLY" == *" sim2real_pixels_boxes_length "* || "$ONLY" == *" sim2real_pixels_boxes_long_decay "* ]]; then
   data sim2real-v4-seed1 1 4
-  BOXES=(--model box_rn "${PIXELS[@]:2}")
   last=${BOX_LONG_EPOCHS:-11}
   if [[ "$ONLY" == *" sim2real_pixels_boxes_length "* ]]; then
     length sim2real_pixels_boxes "$last" "${BOXES[@]}" --vocabulary-extra "$REAL/test.json"
   fi
   if [[ "$ONLY" == *" sim2real_pixels_boxes_long_decay "* ]]; then
-    BOX_DECAY=("${BOXES[@]}" --set learning_rate=3e-5 --init-from "data/pretrained/nlvr_sim2real_pixels_boxes_e$last.keras")
-    ONLY=" sim2real_pixels_boxes_e${last}_decay " run "sim2real_pixels_boxes_e${last}_decay" sim2real-v4-seed1 \
-        "${BOX_DECAY[@]}" --vocabulary-extra "$REAL/test.json" --epochs 1
+    decay "sim2real_pixels_boxes_e$last" "${BOXES[@]}"
   fi
 fi
